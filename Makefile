@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pidns: build glue only. The module itself is described in Kbuild.
+#
+#   make             build pidns.ko (setting up the toolchain and kernel first if needed)
+#   make demo        the seed's scenario, end to end, in a VM
+#   make test        every test: host checks and VM tests; ends with "N passed, N failed"
+#   make check       rustfmt, clippy and shellcheck only
+#   make clean       remove build output from the repository
+#   make KDIR=/path/to/linux   build against your own Rust-enabled kernel tree
+
+# rustup's tools (rustc, bindgen) and LLVM 19's libclang, also when the caller's PATH lacks them.
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+export LIBCLANG_PATH ?= /usr/lib/llvm-19/lib
+
+# The kernel to build against: ours (built into the cache on first use), unless KDIR is given.
+ifeq ($(origin KDIR),undefined)
+ifneq ($(filter-out clean help,$(or $(MAKECMDGOALS),all)),)
+KDIR := $(shell scripts/kdir)
+$(if $(KDIR),,$(error scripts/kdir failed: no kernel to build against))
+endif
+endif
+export KDIR
+
+# Build the module with the kernel's own toolchain flags (LLVM=-19 for ours).
+KFLAGS ?= $(shell cat $(KDIR)/pidns-make-flags 2>/dev/null)
+
+all: pidns.ko
+
+pidns.ko: Kbuild $(wildcard rust/*.rs rust/*.c)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KFLAGS) modules
+
+check: pidns.ko
+	scripts/check
+
+demo: pidns.ko
+	scripts/vm-run scripts/demo
+
+test: pidns.ko
+	scripts/run-tests
+
+clean:
+	rm -rf rust/*.o rust/.*.cmd rust/*.d .*.cmd *.o *.ko *.mod *.mod.c *.mod.o \
+		modules.order Module.symvers .tmp_versions tests/host/target
+
+.PHONY: all check demo test clean

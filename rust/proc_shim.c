@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The one place where pidns's Rust meets C it cannot reach from Rust safely.
+ *
+ * - procfs: the kernel has no Rust abstraction for proc_create() and struct
+ *   proc_ops, and neither is in the Rust bindings, so this file holds the
+ *   proc_ops table and forwards every call to the Rust handlers in
+ *   proc_file.rs.
+ * - struct task_struct: its layout as bindgen sees it need not be the
+ *   compiler's. Without CONFIG_SCHEDSTATS, struct sched_statistics is empty
+ *   but ____cacheline_aligned; bindgen drops the alignment, and every field
+ *   after it (comm among them) is 48 bytes off in Rust (measured on 7.3.4).
+ *   So the task field pidns needs is read here.
+ * - the kernel's printk rate limiter, a static C object.
+ *
+ * No logic lives here.
+ */
+
+#include <linux/proc_fs.h>
+#include <linux/ratelimit.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+
+/* Implemented in Rust (proc_file.rs). */
+ssize_t pidns_proc_write(struct file *file, const char __user *buf, size_t count,
+			 loff_t *ppos);
+
+/* Called from Rust (proc_file.rs). */
+struct proc_dir_entry *pidns_proc_create(const char *name, umode_t mode);
+void pidns_proc_remove(struct proc_dir_entry *entry);
+bool pidns_warn_ratelimit(void);
+void pidns_task_comm(struct task_struct *task, char *buf);
+
+static const struct proc_ops pidns_proc_ops = {
+	.proc_write = pidns_proc_write,
+};
+
+struct proc_dir_entry *pidns_proc_create(const char *name, umode_t mode)
+{
+	return proc_create(name, mode, NULL, &pidns_proc_ops);
+}
+
+/* Waits for handlers in flight (proc_entry_rundown), so the module may go away after it. */
+void pidns_proc_remove(struct proc_dir_entry *entry)
+{
+	proc_remove(entry);
+}
+
+/* One limiter for every warning that user input can trigger. */
+bool pidns_warn_ratelimit(void)
+{
+	static DEFINE_RATELIMIT_STATE(state, DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST);
+
+	return __ratelimit(&state);
+}
+
+/*
+ * Copies task->comm into buf (TASK_COMM_LEN bytes), as get_task_comm() does:
+ * without a lock, the writer's strscpy_pad() keeping it NUL-terminated.
+ */
+void pidns_task_comm(struct task_struct *task, char *buf)
+{
+	strscpy_pad(buf, task->comm, TASK_COMM_LEN);
+}
