@@ -41,6 +41,6 @@ test: pidns.ko
 
 clean:
 	rm -rf rust/*.o rust/.*.cmd rust/*.d .*.cmd *.o *.ko *.mod *.mod.c *.mod.o \
-		modules.order Module.symvers .tmp_versions tests/host/target
+		modules.order Module.symvers .tmp_versions tests/host/target tests/vm/helper/target
 
 .PHONY: all check demo test clean

@@ -4,25 +4,31 @@
 //!
 //! A process in a container has one PID per PID namespace, from the container's own view
 //! (`pid 52`) out to the host's (`pid 12573`). pidns prints them all to the kernel log, deepest
-//! namespace first:
+//! namespace first, and answers through `/proc/pidns`:
 //!
 //! ```text
 //! # insmod pidns.ko pid=12573        # looked up in the loader's PID namespace
-//! # echo 52 > /proc/pidns            # looked up in the writer's PID namespace
 //! # dmesg
 //! pidns: pid 52 (nginx) level 1 ns pid:[4026532264]
 //! pidns:   pid 12573 level 0 ns pid:[4026531836]
+//! # exec 3<>/proc/pidns; echo 52 >&3; cat <&3      # in the writer's PID namespace
+//! query=52 nspid=52 nstgid=52 level=1 ns=4026532264 comm=nginx
 //! ```
 //!
-//! Bad input to `/proc/pidns` fails with `EINVAL`, a PID that names no process with `ESRCH`.
+//! A write holds queries separated by whitespace: `N`, `N@P` (`N` in the PID namespace of
+//! process `P`) and `all`. Bad input fails with `EINVAL`, a PID that names no process with
+//! `ESRCH` (after the other queries were answered). Read-back shows only the levels at and below
+//! the reader's own PID namespace, like `/proc/PID/status`; the kernel log shows all of them.
 
 use kernel::prelude::*;
 
-mod lookup;
+mod chain;
+mod latest;
 mod pid_ref;
 mod proc_file;
 mod query;
 mod render;
+mod request;
 
 module! {
     type: PidNs,
@@ -34,6 +40,10 @@ module! {
         pid: i32 {
             default: 0,
             description: "PID to look up at load, in the loader's PID namespace (0: none)",
+        },
+        log: bool {
+            default: true,
+            description: "Log every answer to /proc/pidns in the kernel log (pid= always logs)",
         },
     },
 }
@@ -49,11 +59,14 @@ impl kernel::Module for PidNs {
             pr_err!("pid={nr}: a PID is a positive number\n");
             return Err(EINVAL);
         }
-        if nr > 0 && lookup::log_pid(nr).is_err() {
-            pr_warn!("pid {nr}: no such process\n");
+        if nr > 0 {
+            match pid_ref::PidRef::find_in_current_ns(nr).and_then(|pid| chain::Chain::of(&pid)) {
+                Some(chain) => render::log_chain(&chain),
+                None => pr_warn!("pid {nr}: no such process\n"),
+            }
         }
         Ok(PidNs {
-            _proc_file: proc_file::ProcFile::create()?,
+            _proc_file: proc_file::ProcFile::create(module_parameters::log.value())?,
         })
     }
 }

@@ -1,12 +1,14 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the settings here are used by the tests that source it
 # Helpers for the guest tests: assertions that print TAP-like lines, module loading, nested PID
 # namespaces, and the expected chain built from the kernel's own /proc/PID/status (the oracle).
 
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$TESTS_DIR/../.." && pwd)
 KO="$REPO/pidns.ko"
-SYS="$TESTS_DIR/sys"
-# shellcheck disable=SC2034 # used by the tests that source this file
+# vmh (tests/vm/helper, built by scripts/run-tests): system calls with exact errno answers.
+SYS="$TESTS_DIR/helper/target/release/vmh"
+# check-all: every process's answer against /proc (python: slow to start, so used sparingly).
+CHECK_ALL="$TESTS_DIR/check-all"
 PROC=/proc/pidns
 
 # --- assertions: each prints one "ok - NAME" or "not ok - NAME" line ---------------------------
@@ -57,39 +59,37 @@ log_reports() {
 
 # --- nested PID namespaces ----------------------------------------------------------------------
 
-# nest_start DEPTH: start a sleeper DEPTH PID namespaces down (tests/vm/nest). Sets NEST_TOP
-# (the host-side shell), NEST_INIT[k] (host PID of PID 1 of the level-k namespace, k = 1..DEPTH)
+# nest_start DEPTH: start a sleeper DEPTH PID namespaces down (vmh nest). Sets NEST_TOP
+# (the host-side process), NEST_INIT[k] (host PID of PID 1 of the level-k namespace, k = 1..DEPTH)
 # and NEST_TARGET (host PID of the sleeper).
 nest_start() {
-	local depth=$1 p k
-	"$TESTS_DIR/nest" "$depth" &
+	local depth=$1 tries p k
+	local -A child=() comm=()
+	"$SYS" nest "$depth" &
 	NEST_TOP=$!
-	NEST_INIT=()
-	p=$NEST_TOP
-	for ((k = 1; k <= depth; k++)); do
-		# Each level: the shell's child is unshare, whose child is the next level's PID 1.
-		p=$(child_of "$(child_of "$p")") || return 1
-		NEST_INIT[k]=$p
+	# One process listing per try (pgrep per level is slow under TCG): walk NEST_TOP's line of
+	# descendants, process -> helper (unshares) -> next level's PID 1 -> ..., down to the sleeper.
+	for ((tries = 0; tries < 120; tries++)); do
+		child=() comm=()
+		while read -r p pp c; do
+			[ -z "${child[$pp]:-}" ] && child[$pp]=$p
+			comm[$p]=$c
+		done < <(ps -e -o pid=,ppid=,comm=)
+		NEST_INIT=()
+		p=$NEST_TOP
+		for ((k = 1; k <= depth; k++)); do
+			p=${child[${child[$p]:-x}]:-}
+			[ -n "$p" ] || break
+			NEST_INIT[k]=$p
+		done
+		NEST_TARGET=${p:+${child[$p]:-}}
+		if [ "${#NEST_INIT[@]}" -eq "$depth" ] && [ -n "$NEST_TARGET" ] &&
+			[ "${comm[$NEST_TARGET]}" = sleep ]; then
+			return 0
+		fi
+		sleep 0.25
 	done
-	NEST_TARGET=$(child_of "$p") || return 1
-	# Wait until the sleeper runs `sleep` (not the shell that forked it).
-	for ((k = 0; k < 200; k++)); do
-		[ "$(cat "/proc/$NEST_TARGET/comm" 2>/dev/null)" = sleep ] && return 0
-		sleep 0.05
-	done
-	echo "# nest_start: $NEST_TARGET never became sleep" >&2
-	return 1
-}
-
-# child_of PID: PID's first child, waiting up to 10 s for it to appear.
-child_of() {
-	local tries child
-	for ((tries = 0; tries < 200; tries++)); do
-		child=$(pgrep -P "$1" | head -n1)
-		[ -n "$child" ] && echo "$child" && return 0
-		sleep 0.05
-	done
-	echo "# no child of $1" >&2
+	echo "# nest_start: the nest of depth $depth did not come up" >&2
 	return 1
 }
 

@@ -12,9 +12,10 @@ for ((i = 0; i < 10; i++)); do
 done
 assert_eq "10 load / write / unload cycles" 10 "$cycles"
 
-load >/dev/null
+# Quiet (log=0), so that thousands of answers do not flood the kernel log.
+load log=0 >/dev/null
 rm -f /tmp/hammer.*
-for w in 1 2 3; do "$SYS" hammer "$PROC" "1\n" 10 "/tmp/hammer.$w.ready" >"/tmp/hammer.$w" & done
+for w in 1 2 3; do "$SYS" hammer "$PROC" "1\n" 5 "/tmp/hammer.$w.ready" >"/tmp/hammer.$w" & done
 # rmmod once every writer is busy (python starts slowly under TCG).
 for ((i = 0; i < 300; i++)); do
 	[ -e /tmp/hammer.1.ready ] && [ -e /tmp/hammer.2.ready ] && [ -e /tmp/hammer.3.ready ] && break
@@ -31,8 +32,9 @@ assert "/proc/pidns is gone after rmmod" test ! -e "$PROC"
 for w in 1 2 3; do
 	read -r answered failures <"/tmp/hammer.$w"
 	assert "writer $w: answered before rmmod ($answered writes)" test "$answered" -gt 0
-	assert_eq "writer $w: after rmmod only ENOENT (the file is gone)" "" \
-		"$(tr ' ' '\n' <<<"${failures:-}" | grep -v '^ENOENT=' || true)"
+	# ENOENT: opened after the removal; EIO: opened before, written after (procfs's answer).
+	assert_eq "writer $w: after rmmod only ENOENT or EIO (the file is gone)" "" \
+		"$(tr ' ' '\n' <<<"${failures:-}" | grep -v '^ENOENT=\|^EIO=' || true)"
 done
 assert_eq "reload after that works" ok "$(load)"
 unload

@@ -1,0 +1,364 @@
+//! `vmh`: system calls for the guest tests, reporting the exact errno.
+//!
+//! Python starts in about a second under TCG; this starts in milliseconds, and the guest tests
+//! call it hundreds of times.
+
+use std::collections::BTreeMap;
+use std::ffi::CString;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::io::AsRawFd;
+use std::process::exit;
+use std::time::{Duration, Instant};
+
+const USAGE: &str = "\
+usage: vmh COMMAND ...
+  write PATH DATA          one open(O_WRONLY) + one write() of DATA; prints ok or the errno name
+  ask REQUEST              one open(O_RDWR) of /proc/pidns, one write() of REQUEST, then reads
+                           back to EOF on the same file: prints the write's result, then the text
+  load KO [PARAMS]         finit_module(KO, PARAMS); prints ok or the errno name
+  kmsg [SEQ]               kernel log records after sequence number SEQ as SEQ<TAB>TEXT, read
+                           from /dev/kmsg; without SEQ, the last sequence number
+  hammer PATH DATA SECONDS [READY]
+                           writes DATA in a loop for SECONDS, creating READY after the first
+                           success; prints the count of successes and NAME=COUNT per errno
+  nest DEPTH               a `sleep` DEPTH PID namespaces down, each namespace with its own mount
+                           namespace and /proc. Per level: PID 1 forks a helper, the helper
+                           unshares (PID + mount namespaces) and forks the next PID 1, which
+                           mounts /proc; so PID 1 of each level stays in its own namespace's
+                           mounts (as with `unshare --pid --fork --mount-proc`). Runs until killed.
+  concurrent THREADS ROUNDS PID...
+                           THREADS threads, each with its own open /proc/pidns, each writing a
+                           PID and reading it back ROUNDS times; prints ok or the mismatches
+DATA and REQUEST take the escapes \\n \\t \\\\ and \\xNN.";
+
+/// The errno's symbolic name, as the tests compare it.
+fn errno_name(e: &io::Error) -> String {
+    let n = e.raw_os_error().unwrap_or(0);
+    let name = match n {
+        libc::EPERM => "EPERM",
+        libc::ENOENT => "ENOENT",
+        libc::ESRCH => "ESRCH",
+        libc::EIO => "EIO",
+        libc::E2BIG => "E2BIG",
+        libc::EBADF => "EBADF",
+        libc::ENOMEM => "ENOMEM",
+        libc::EACCES => "EACCES",
+        libc::EFAULT => "EFAULT",
+        libc::EBUSY => "EBUSY",
+        libc::EEXIST => "EEXIST",
+        libc::EINVAL => "EINVAL",
+        libc::ENOSPC => "ENOSPC",
+        libc::ENOEXEC => "ENOEXEC",
+        libc::ERANGE => "ERANGE",
+        libc::EOVERFLOW => "EOVERFLOW",
+        libc::EKEYREJECTED => "EKEYREJECTED",
+        _ => return format!("errno{n}"),
+    };
+    name.to_string()
+}
+
+/// Decodes the escapes \n \t \\ and \xNN.
+fn unescape(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            match b[i + 1] {
+                b'n' => out.push(b'\n'),
+                b't' => out.push(b'\t'),
+                b'\\' => out.push(b'\\'),
+                b'x' if i + 3 < b.len() => {
+                    let hex = std::str::from_utf8(&b[i + 2..i + 4]).unwrap_or("");
+                    match u8::from_str_radix(hex, 16) {
+                        Ok(v) => {
+                            out.push(v);
+                            i += 4;
+                            continue;
+                        }
+                        Err(_) => out.extend_from_slice(&b[i..i + 2]),
+                    }
+                }
+                other => out.extend_from_slice(&[b'\\', other]),
+            }
+            i += 2;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// One open, one write.
+fn write_once(path: &str, data: &[u8]) -> String {
+    let mut f = match OpenOptions::new().write(true).open(path) {
+        Ok(f) => f,
+        Err(e) => return errno_name(&e),
+    };
+    match f.write(data) {
+        Ok(n) if n == data.len() => "ok".into(),
+        Ok(n) => format!("short write {n}/{}", data.len()),
+        Err(e) => errno_name(&e),
+    }
+}
+
+/// One request on one open file: the write's result and the text read back.
+fn ask(request: &[u8]) -> (String, Vec<u8>) {
+    let mut f = match OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/proc/pidns")
+    {
+        Ok(f) => f,
+        Err(e) => return (errno_name(&e), Vec::new()),
+    };
+    let result = match f.write(request) {
+        Ok(_) => "ok".to_string(),
+        Err(e) => errno_name(&e),
+    };
+    let mut text = Vec::new();
+    if let Err(e) = f.read_to_end(&mut text) {
+        return (format!("{result} (read: {})", errno_name(&e)), text);
+    }
+    (result, text)
+}
+
+fn load(ko: &str, params: &str) -> String {
+    let f = match File::open(ko) {
+        Ok(f) => f,
+        Err(e) => return errno_name(&e),
+    };
+    let params = CString::new(params).unwrap_or_default();
+    // SAFETY: a plain system call with a valid fd and a NUL-terminated string.
+    let rc = unsafe { libc::syscall(libc::SYS_finit_module, f.as_raw_fd(), params.as_ptr(), 0) };
+    if rc == 0 {
+        "ok".into()
+    } else {
+        errno_name(&io::Error::last_os_error())
+    }
+}
+
+/// Kernel log records (sequence number, text) after `after`, or all of them.
+fn kmsg(after: Option<u64>) -> Vec<(u64, String)> {
+    let mut f = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open("/dev/kmsg")
+    {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("vmh: /dev/kmsg: {e}");
+            exit(1);
+        }
+    };
+    let mut records = Vec::new();
+    let mut buf = vec![0u8; 8192];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let rec = String::from_utf8_lossy(&buf[..n]);
+                let (prefix, text) = rec.split_once(';').unwrap_or(("", ""));
+                let seq = prefix
+                    .split(',')
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+                // Continuation lines carry KEY=value dictionaries.
+                let text = text.split('\n').next().unwrap_or("").to_string();
+                if after.is_none_or(|a| seq > a) {
+                    records.push((seq, text));
+                }
+            }
+            Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => break,
+            Err(e) if e.raw_os_error() == Some(libc::EPIPE) => continue, // overwritten: go on
+            Err(e) => {
+                eprintln!("vmh: /dev/kmsg: {e}");
+                exit(1);
+            }
+        }
+    }
+    records
+}
+
+fn hammer(path: &str, data: &[u8], seconds: f64, ready: Option<&str>) -> String {
+    let end = Instant::now() + Duration::from_secs_f64(seconds);
+    let mut done = 0u64;
+    let mut failures: BTreeMap<String, u64> = BTreeMap::new();
+    while Instant::now() < end {
+        let r = write_once(path, data);
+        if r == "ok" {
+            done += 1;
+            if done == 1 {
+                if let Some(ready) = ready {
+                    let _ = File::create(ready);
+                }
+            }
+        } else {
+            *failures.entry(r).or_default() += 1;
+        }
+    }
+    let mut out = done.to_string();
+    for (k, v) in failures {
+        out.push_str(&format!(" {k}={v}"));
+    }
+    out
+}
+
+fn concurrent(threads: usize, rounds: usize, pids: Vec<String>) -> String {
+    let pids = std::sync::Arc::new(pids);
+    let workers: Vec<_> = (0..threads)
+        .map(|w| {
+            let pids = pids.clone();
+            std::thread::spawn(move || -> usize {
+                let Ok(mut f) = OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open("/proc/pidns")
+                else {
+                    return rounds;
+                };
+                let mut bad = 0;
+                let mut buf = vec![0u8; 65536];
+                for r in 0..rounds {
+                    let want = &pids[(w + r) % pids.len()];
+                    let ok = f.write(format!("{want}\n").as_bytes()).is_ok()
+                        && f.read(&mut buf).is_ok_and(|n| {
+                            buf[..n].starts_with(format!("query={want} ").as_bytes())
+                        });
+                    bad += usize::from(!ok);
+                }
+                bad
+            })
+        })
+        .collect();
+    let bad: usize = workers
+        .into_iter()
+        .map(|w| w.join().unwrap_or(rounds))
+        .sum();
+    if bad == 0 {
+        "ok".into()
+    } else {
+        format!("{bad} mismatches")
+    }
+}
+
+/// Dies with the failing call's name and errno.
+fn check(what: &str, rc: libc::c_int) {
+    if rc < 0 {
+        eprintln!("vmh nest: {what}: {}", io::Error::last_os_error());
+        exit(1);
+    }
+}
+
+/// Forks; the parent waits for the child and exits with it. Returns in the child.
+fn fork_and_wait() {
+    // SAFETY: the process is single-threaded here.
+    let pid = unsafe { libc::fork() };
+    check("fork", pid);
+    if pid > 0 {
+        let mut status = 0;
+        // SAFETY: waiting for our own child.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        exit(0);
+    }
+}
+
+fn nest(depth: u32) -> ! {
+    for _ in 0..depth {
+        // This process (PID 1 of the level above, or the caller) forks the helper...
+        fork_and_wait();
+        // ...which moves into new PID and mount namespaces and forks the next level's PID 1.
+        // SAFETY: plain system call.
+        check("unshare", unsafe {
+            libc::unshare(libc::CLONE_NEWPID | libc::CLONE_NEWNS)
+        });
+        fork_and_wait();
+        let none = c"none";
+        let proc_ = c"proc";
+        // SAFETY: plain system calls with NUL-terminated strings.
+        unsafe {
+            check(
+                "mount --make-rprivate /",
+                libc::mount(
+                    none.as_ptr(),
+                    c"/".as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null(),
+                ),
+            );
+            check(
+                "mount proc",
+                libc::mount(
+                    proc_.as_ptr(),
+                    c"/proc".as_ptr(),
+                    proc_.as_ptr(),
+                    libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+                    std::ptr::null(),
+                ),
+            );
+        }
+    }
+    // The deepest PID 1: its child is the sleeper.
+    let err = std::process::Command::new("sleep").arg("1000000").status();
+    if let Err(e) = err {
+        eprintln!("vmh nest: sleep: {e}");
+    }
+    exit(0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |i: usize| -> &str {
+        args.get(i).map(String::as_str).unwrap_or_else(|| {
+            eprintln!("{USAGE}");
+            exit(2)
+        })
+    };
+    match arg(1) {
+        "write" => println!("{}", write_once(arg(2), &unescape(arg(3)))),
+        "ask" => {
+            let (result, text) = ask(&unescape(arg(2)));
+            println!("{result}");
+            let _ = io::stdout().write_all(&text);
+        }
+        "load" => println!("{}", load(arg(2), args.get(3).map_or("", String::as_str))),
+        "kmsg" => match args.get(2) {
+            Some(seq) => {
+                let seq = seq.parse().unwrap_or(0);
+                let mut out = io::stdout().lock();
+                for (s, text) in kmsg(Some(seq)) {
+                    let _ = writeln!(out, "{s}\t{text}");
+                }
+            }
+            None => println!("{}", kmsg(None).last().map_or(0, |r| r.0)),
+        },
+        "hammer" => {
+            let seconds = arg(4).parse().unwrap_or(1.0);
+            println!(
+                "{}",
+                hammer(
+                    arg(2),
+                    &unescape(arg(3)),
+                    seconds,
+                    args.get(5).map(String::as_str)
+                )
+            );
+        }
+        "nest" => nest(arg(2).parse().unwrap_or(0)),
+        "concurrent" => {
+            let threads = arg(2).parse().unwrap_or(1);
+            let rounds = arg(3).parse().unwrap_or(1);
+            println!("{}", concurrent(threads, rounds, args[4..].to_vec()));
+        }
+        "-h" | "--help" => println!("{USAGE}"),
+        _ => {
+            eprintln!("{USAGE}");
+            exit(2)
+        }
+    }
+}

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Read-back, scoping, batch, N@P, all, threads, quiet mode and concurrent writers, every answer
+# checked against the kernel's own /proc/PID/status (NSpid:, NStgid:) and /proc/PID/ns/pid.
+set -uo pipefail
+# shellcheck source=tests/vm/lib.sh
+. "$(dirname "$0")/lib.sh"
+unload
+load >/dev/null
+
+# field LINE KEY: the value of KEY=... in a read-back line.
+field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+# nsfield PID KEY: NSpid/NStgid of PID from the /proc this shell sees, comma-separated.
+nsfield() { awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); gsub(/ /, ","); print }' "/proc/$1/status"; }
+
+NESTS=()
+
+# --- read-back on the same open file ---------------------------------------------------------
+exec 3<>"$PROC"
+echo 1 >&3
+got=$(cat <&3)
+assert_eq "exec 3<>/proc/pidns; echo 1 >&3; cat <&3 reads the answer back" \
+	"query=1 nspid=1 nstgid=1 level=0 ns=$(ns_inum 1) comm=$(cat /proc/1/comm)" "$got"
+echo "$$" >&3
+assert_eq "a second write on the same file replaces the answer" "$$" "$(field "$(cat <&3)" nspid)"
+exec 3>&-
+
+echo 1 >"$PROC"
+assert_eq "a fresh open reads the latest answer of its namespace" "1" "$(field "$(cat "$PROC")" nspid)"
+
+# --- nested namespaces: scoping, N@P, all -------------------------------------------------------
+# Nests of depth 1, 2, 3 and 32 (MAX_PID_NS_LEVEL) side by side, so that one "all" from the host
+# checks the processes of every depth at once.
+declare -A INITS TARGETS
+for depth in 1 2 3 32; do
+	if ! nest_start "$depth"; then
+		fail "depth $depth: start nested namespaces"
+		continue
+	fi
+	TARGETS[$depth]=$NEST_TARGET
+	INITS[$depth]="${NEST_INIT[*]}"
+	NESTS+=("$NEST_TOP" "${NEST_INIT[1]}")
+done
+
+for depth in 1 2 3 32; do
+	[ -n "${TARGETS[$depth]:-}" ] || continue
+	t=${TARGETS[$depth]}
+	read -r -a inits <<<"${INITS[$depth]}"
+	NEST_INIT=("" "${inits[@]}") # NEST_INIT[k]: PID 1 of level k
+	unset 'NEST_INIT[0]'
+	read -r -a nrs <<<"$(nspid "$t")"
+	mapfile -t inums < <(nest_inums)
+	assert_eq "depth $depth: NSpid shows $((depth + 1)) levels" $((depth + 1)) "${#nrs[@]}"
+	assert_eq "depth $depth: a new namespace reads back nothing of the host's answers" "" \
+		"$(nsenter -t "${NEST_INIT[depth]}" -p -m cat "$PROC")"
+
+	log_mark
+	ans=$("$SYS" ask "$t")
+	assert_eq "depth $depth: host asks for the host pid: ok" ok "$(head -n1 <<<"$ans")"
+	line=$(sed -n 2p <<<"$ans")
+	assert_eq "depth $depth: host read-back nspid = NSpid" "$(nsfield "$t" NSpid)" "$(field "$line" nspid)"
+	assert_eq "depth $depth: host read-back nstgid = NStgid" "$(nsfield "$t" NStgid)" "$(field "$line" nstgid)"
+	assert_eq "depth $depth: host read-back ns = every level's namespace" \
+		"$(IFS=,; echo "${inums[*]}")" "$(field "$line" ns)"
+	assert_eq "depth $depth: host read-back level = 0..$depth" "$(seq -s, 0 "$depth")" "$(field "$line" level)"
+	assert_eq "depth $depth: the kernel log has the whole chain" \
+		"$(expected_chain "$t" "${inums[@]}")" "$(log_pidns)"
+
+	for k in 1 $((depth / 2)) "$depth"; do
+		[ "$k" -ge 1 ] || continue
+		init=${NEST_INIT[k]}
+		inside=$(nsenter -t "$init" -p -m sh -c \
+			"$SYS ask ${nrs[k]}; awk '\$1 == \"NSpid:\" { \$1 = \"\"; sub(/^ /, \"\"); gsub(/ /, \",\"); print }' /proc/${nrs[k]}/status")
+		line=$(sed -n 2p <<<"$inside")
+		assert_eq "depth $depth: a level-$k writer reads back only levels $k..$depth, as its NSpid" \
+			"$(sed -n 3p <<<"$inside")" "$(field "$line" nspid)"
+		assert_eq "depth $depth: ... and no host PID" "" \
+			"$(tr ',' '\n' <<<"$(field "$line" nspid)" | grep -x "$t" || true)"
+		assert_eq "depth $depth: ... its levels start at $k" "$k" "$(field "$line" level | cut -d, -f1)"
+	done
+
+	# N@P from the host: PID 2 in the deepest namespace, named by its init's host PID.
+	ans=$("$SYS" ask "2@${NEST_INIT[depth]}")
+	assert_eq "depth $depth: 2@<init of the deepest namespace> finds the sleeper" \
+		"$(nsfield "$t" NSpid)" "$(field "$(sed -n 2p <<<"$ans")" nspid)"
+	assert_eq "depth $depth: ... and says which query it answers" \
+		"2@${NEST_INIT[depth]}" "$(field "$(sed -n 2p <<<"$ans")" query)"
+
+	# all from inside the outermost and the deepest level of this nest.
+	for k in 1 "$depth"; do
+		got=$(nsenter -t "${NEST_INIT[k]}" -p -m "$CHECK_ALL")
+		assert_eq "depth $depth: all (level $k) matches that namespace's /proc" ok "${got%% *}"
+		[ "${got%% *}" = ok ] || echo "# $got"
+	done
+	inner=$(nsenter -t "${NEST_INIT[depth]}" -p -m "$SYS" ask all | tail -n +2 | wc -l)
+	assert_eq "depth $depth: all in the deepest namespace lists its init, the sleeper and the asker" \
+		3 "$inner"
+done
+
+got=$("$CHECK_ALL")
+assert_eq "all (host, every depth at once) matches /proc for every process" ok "${got%% *}"
+echo "# $got"
+for p in "${NESTS[@]}"; do kill -9 "$p" 2>/dev/null; done
+wait 2>/dev/null
+
+# --- batch --------------------------------------------------------------------------------------
+missing=$(unused_pid)
+log_mark
+ans=$("$SYS" ask "1 $$ $missing 1")
+assert_eq "batch with a missing PID: the write fails with ESRCH" ESRCH "$(head -n1 <<<"$ans")"
+assert_eq "... after answering every query, in order" \
+	"1 $$ $missing 1" "$(tail -n +2 <<<"$ans" | while read -r l; do field "$l" query; done | xargs)"
+assert_eq "... the missing one says so" "query=$missing error=ESRCH" "$(sed -n 4p <<<"$ans")"
+assert_eq "... and the log has the 3 chains and one warning" \
+	"pidns: pid 1 ($(cat /proc/1/comm)) level 0 ns pid:[$(ns_inum 1)]
+pidns: pid $$ (bash) level 0 ns pid:[$(ns_inum 1)]
+pidns: pid $missing: no such process
+pidns: pid 1 ($(cat /proc/1/comm)) level 0 ns pid:[$(ns_inum 1)]" "$(log_pidns)"
+
+big=$(seq 1 12000 | tr '\n' ' ' | head -c 65000)
+big="${big% *}"
+ans=$("$SYS" ask "$big")
+n=$(wc -w <<<"$big")
+assert_eq "a 64 KiB batch ($n queries) is answered whole" "$n" "$(tail -n +2 <<<"$ans" | wc -l)"
+log_mark
+assert_eq "a batch with one malformed query fails with EINVAL" EINVAL "$("$SYS" write "$PROC" "1 2 x 3")"
+assert_eq "... and nothing is logged" "" "$(log_pidns)"
+assert_eq "a request over 64 KiB fails with E2BIG" E2BIG "$("$SYS" write "$PROC" "$(printf '%65537s' 1)")"
+
+# --- threads ----------------------------------------------------------------------------------
+nest_start 2
+python3 -c 'import threading, time
+[threading.Thread(target=time.sleep, args=(1000,), daemon=True).start() for _ in range(2)]
+time.sleep(1000)' &
+threaded=$!
+for ((i = 0; i < 200; i++)); do
+	[ "$(find "/proc/$threaded/task" -mindepth 1 -maxdepth 1 | wc -l)" -ge 3 ] && break
+	sleep 0.05
+done
+tid=""
+for d in "/proc/$threaded/task"/*; do
+	[ "${d##*/}" != "$threaded" ] && tid=${d##*/} && break
+done
+log_mark
+line=$(sed -n 2p <<<"$("$SYS" ask "$tid")")
+assert_eq "a thread's read-back nspid = its NSpid" "$(nsfield "$tid" NSpid)" "$(field "$line" nspid)"
+assert_eq "a thread's read-back nstgid = its NStgid (the leader's)" "$threaded" "$(field "$line" nstgid)"
+assert_eq "a thread's kernel log line shows its tgid" \
+	"pidns: pid $tid (python3) tgid $threaded level 0 ns pid:[$(ns_inum 1)]" "$(log_pidns)"
+kill "$threaded"
+nest_stop
+
+# --- quiet mode ---------------------------------------------------------------------------------
+unload
+log_mark
+assert_eq "load with log=0 pid=1" ok "$(load "log=0 pid=1")"
+assert_eq "pid= at load logs even with log=0" 1 "$(log_pidns | wc -l)"
+log_mark
+ans=$("$SYS" ask "1 $$")
+assert_eq "log=0: answers are read back" 2 "$(tail -n +2 <<<"$ans" | wc -l)"
+assert_eq "log=0: nothing is logged" "" "$(log_pidns)"
+unload
+load >/dev/null
+
+# --- concurrent writers -------------------------------------------------------------------------
+nest_start 3
+pids=$(ps -e -o pid= | head -n 20 | xargs)
+# shellcheck disable=SC2086 # one argument per PID
+assert_eq "8 concurrent writers x 500 rounds each read back their own answer" ok \
+	"$("$SYS" concurrent 8 500 $pids "$NEST_TARGET")"
+nest_stop
+unload
