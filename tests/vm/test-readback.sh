@@ -169,3 +169,13 @@ assert_eq "8 concurrent writers x 500 rounds each read back their own answer" ok
 	"$("$SYS" concurrent 8 500 $pids "$NEST_TARGET")"
 nest_stop
 unload
+
+# --- the README's one-line cross-check -----------------------------------------------------------
+load >/dev/null
+nest_start 2
+t=$NEST_TARGET
+assert "the README's one-liner: read-back nspid equals NSpid" diff \
+	<(echo "$t" >/proc/pidns; cut -d' ' -f2 /proc/pidns | cut -d= -f2 | tr , '\t') \
+	<(awk '/^NSpid:/ { $1 = ""; sub(/^ /, ""); gsub(/ /, "\t"); print }' "/proc/$t/status")
+nest_stop
+unload
