@@ -81,11 +81,12 @@ struct OpenFile {
 ///
 /// # Invariants
 ///
-/// `entry` is the entry returned by `proc_create_data()` with a pointer to `*shared` as its
+/// `entry` is the entry returned by `proc_create_data()` with a pointer to `*_shared` as its
 /// data, and not yet removed.
 pub(crate) struct ProcFile {
     entry: NonNull<ProcDirEntry>,
-    shared: Pin<KBox<Shared>>,
+    /// Owned here, used by the handlers through the entry's data pointer.
+    _shared: Pin<KBox<Shared>>,
 }
 
 // SAFETY: `entry` is only handed back to `proc_remove()`, which may be called from any thread;
@@ -110,7 +111,10 @@ impl ProcFile {
         let entry = unsafe { pidns_proc_create(NAME.as_char_ptr(), MODE, data) };
         let entry = NonNull::new(entry).ok_or(ENOMEM)?;
         // INVARIANT: `entry` was just created with `data` pointing to `*shared`.
-        Ok(ProcFile { entry, shared })
+        Ok(ProcFile {
+            entry,
+            _shared: shared,
+        })
     }
 }
 
@@ -118,9 +122,8 @@ impl Drop for ProcFile {
     fn drop(&mut self) {
         // SAFETY: by the type invariant the entry is live; it is removed once, here.
         // `proc_remove()` waits for handlers in flight and releases every file still open, so
-        // nothing uses `self.shared` (dropped after this) or an `OpenFile` once it returns.
+        // nothing uses `self._shared` (dropped after this) or an `OpenFile` once it returns.
         unsafe { pidns_proc_remove(self.entry.as_ptr()) };
-        let _ = &self.shared;
     }
 }
 
@@ -179,6 +182,22 @@ unsafe extern "C" fn pidns_proc_release(open: *mut c_void) {
     drop(unsafe { <Pin<KBox<OpenFile>>>::from_foreign(open) });
 }
 
+/// The state a read or write handler works on, from the pointers the shim passes.
+///
+/// # Safety
+///
+/// `shared` must be the entry's data and `open` the file's `private_data`, for a handler that
+/// procfs is running: the entry exists, and the file is open until the handler returns.
+unsafe fn unpack<'a>(shared: *mut c_void, open: *mut c_void) -> (&'a Shared, Pin<&'a OpenFile>) {
+    // SAFETY: the entry's data is the `Shared` that `ProcFile` keeps alive while the entry
+    // exists, and procfs runs no handler after `proc_remove()`.
+    let shared = unsafe { &*shared.cast::<Shared>() };
+    // SAFETY: `open` came from `into_foreign()` in `pidns_proc_open()` and is freed only at
+    // release, after the last handler on the file returned.
+    let open = unsafe { <Pin<KBox<OpenFile>>>::borrow(open) };
+    (shared, open)
+}
+
 /// `proc_ops::proc_write`: answers one request.
 ///
 /// # Safety
@@ -194,11 +213,8 @@ unsafe extern "C" fn pidns_proc_write(
     count: usize,
     ppos: *mut bindings::loff_t,
 ) -> isize {
-    // SAFETY: `shared` is the `Shared` that `ProcFile` keeps alive while the entry exists, and
-    // procfs runs no handler after `proc_remove()`.
-    let shared = unsafe { &*shared.cast::<Shared>() };
-    // SAFETY: `open` came from `into_foreign()` and is freed only at release, after this returns.
-    let open = unsafe { <Pin<KBox<OpenFile>>>::borrow(open) };
+    // SAFETY: the shim passes the entry's data and the file's private data.
+    let (shared, open) = unsafe { unpack(shared, open) };
     let buf = UserPtr::from_ptr(buf.cast_mut().cast());
     // SAFETY: procfs passes a valid position for the duration of the call.
     let ppos = unsafe { &mut *ppos };
@@ -251,10 +267,8 @@ unsafe extern "C" fn pidns_proc_read(
     count: usize,
     ppos: *mut bindings::loff_t,
 ) -> isize {
-    // SAFETY: as in `pidns_proc_write()`.
-    let shared = unsafe { &*shared.cast::<Shared>() };
-    // SAFETY: as in `pidns_proc_write()`.
-    let open = unsafe { <Pin<KBox<OpenFile>>>::borrow(open) };
+    // SAFETY: the shim passes the entry's data and the file's private data.
+    let (shared, open) = unsafe { unpack(shared, open) };
     // SAFETY: procfs passes a valid position for the duration of the call.
     let ppos = unsafe { &mut *ppos };
     to_ssize(read(
