@@ -23,6 +23,8 @@
 use kernel::prelude::*;
 
 mod chain;
+#[cfg(CONFIG_KUNIT)]
+mod kunit;
 mod latest;
 mod pid_ref;
 mod proc_file;

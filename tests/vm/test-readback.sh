@@ -7,8 +7,17 @@ set -uo pipefail
 unload
 load >/dev/null
 
-# field LINE KEY: the value of KEY=... in a read-back line.
-field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+# field LINE KEY: the value of KEY=... in a read-back line (no subprocess: they are slow in TCG).
+field() {
+	local f words
+	read -r -a words <<<"$1"
+	for f in "${words[@]}"; do
+		if [[ $f == "$2="* ]]; then
+			echo "${f#*=}"
+			return
+		fi
+	done
+}
 # nsfield PID KEY: NSpid/NStgid of PID from the /proc this shell sees, comma-separated.
 nsfield() { awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); gsub(/ /, ","); print }' "/proc/$1/status"; }
 
@@ -85,8 +94,11 @@ for depth in 1 2 3 32; do
 	assert_eq "depth $depth: ... and says which query it answers" \
 		"2@${NEST_INIT[depth]}" "$(field "$(sed -n 2p <<<"$ans")" query)"
 
-	# all from inside the outermost and the deepest level of this nest.
-	for k in 1 "$depth"; do
+	# all from inside the deepest level of this nest (and level 1 of the deepest nest): check-all
+	# is python, slow to start under TCG.
+	levels=("$depth")
+	[ "$depth" -eq 32 ] && levels+=(1)
+	for k in "${levels[@]}"; do
 		got=$(nsenter -t "${NEST_INIT[k]}" -p -m "$CHECK_ALL")
 		assert_eq "depth $depth: all (level $k) matches that namespace's /proc" ok "${got%% *}"
 		[ "${got%% *}" = ok ] || echo "# $got"

@@ -6,6 +6,7 @@ mod query;
 #[cfg(test)]
 mod tests {
     use super::query::{parse, ParseError, Query};
+    use super::reference;
 
     /// The queries of `input`, or the parse error.
     fn queries(input: &[u8]) -> Result<Vec<Query>, ParseError> {
@@ -110,35 +111,9 @@ mod tests {
         assert_eq!(queries(&input), Ok(expected));
     }
 
-    /// Against a simple reference: split on whitespace, and `str::parse` each word.
+    /// Against the reference on a grid of words and separators.
     #[test]
-    fn agrees_with_a_reference_on_many_inputs() {
-        fn reference(input: &str) -> Option<Vec<Query>> {
-            let pid = |w: &str| -> Option<i32> {
-                if w.is_empty() || !w.bytes().all(|b| b.is_ascii_digit()) {
-                    return None;
-                }
-                w.parse::<i32>().ok().filter(|&v| v > 0)
-            };
-            let words: Vec<&str> = input
-                .split(|c: char| " \t\n\r\x0b\x0c".contains(c))
-                .filter(|w| !w.is_empty())
-                .collect();
-            if words.is_empty() {
-                return None;
-            }
-            words
-                .into_iter()
-                .map(|w| match w.split_once('@') {
-                    _ if w == "all" => Some(Query::All),
-                    None => pid(w).map(Query::Pid),
-                    Some((a, b)) => Some(Query::PidIn {
-                        nr: pid(a)?,
-                        ns_of: pid(b)?,
-                    }),
-                })
-                .collect()
-        }
+    fn agrees_with_the_reference_on_many_inputs() {
         let words = [
             "",
             "0",
@@ -163,11 +138,122 @@ mod tests {
                     let input = format!("{a}{sep}{b}");
                     assert_eq!(
                         queries(input.as_bytes()).ok(),
-                        reference(&input),
+                        reference(input.as_bytes()),
                         "{input:?}"
                     );
                 }
             }
+        }
+    }
+
+    /// Every input of the fuzzing corpus (tests/host/fuzz/corpus/parse), against the reference.
+    #[test]
+    fn agrees_with_the_reference_on_the_fuzz_corpus() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/parse");
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).expect("the corpus is in the repository") {
+            let input = std::fs::read(entry.unwrap().path()).unwrap();
+            assert_eq!(queries(&input).ok(), reference(&input), "{input:?}");
+            n += 1;
+        }
+        assert!(n > 0, "empty corpus");
+    }
+}
+
+/// A simple reference for the parser: split on ASCII whitespace, then `str::parse` each word.
+#[cfg(test)]
+fn reference(input: &[u8]) -> Option<Vec<query::Query>> {
+    use query::Query;
+    let pid = |w: &[u8]| -> Option<i32> {
+        if w.is_empty() || !w.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(w)
+            .ok()?
+            .parse::<i32>()
+            .ok()
+            .filter(|&v| v > 0)
+    };
+    let words: Vec<&[u8]> = input
+        .split(|b| b" \t\n\r\x0b\x0c".contains(b))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    words
+        .into_iter()
+        .map(|w| {
+            if w == b"all" {
+                return Some(Query::All);
+            }
+            match w.iter().position(|&b| b == b'@') {
+                None => pid(w).map(Query::Pid),
+                Some(at) => Some(Query::PidIn {
+                    nr: pid(&w[..at])?,
+                    ns_of: pid(&w[at + 1..])?,
+                }),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod properties {
+    use super::query::{parse, Query};
+    use super::reference;
+    use proptest::prelude::*;
+
+    fn query() -> impl Strategy<Value = Query> {
+        prop_oneof![
+            (1..=i32::MAX).prop_map(Query::Pid),
+            (1..=i32::MAX, 1..=i32::MAX).prop_map(|(nr, ns_of)| Query::PidIn { nr, ns_of }),
+            Just(Query::All),
+        ]
+    }
+
+    fn text(q: &Query) -> String {
+        match q {
+            Query::Pid(n) => n.to_string(),
+            Query::PidIn { nr, ns_of } => format!("{nr}@{ns_of}"),
+            Query::All => "all".into(),
+        }
+    }
+
+    // 256 cases each by default; PROPTEST_CASES=100000 for a longer run.
+    proptest! {
+        /// Any bytes: no panic, and the same verdict and queries as the reference.
+        #[test]
+        fn any_bytes_agree_with_the_reference(input in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let got = parse(&input).ok().map(|q| q.map(|q| q.unwrap()).collect::<Vec<_>>());
+            prop_assert_eq!(got, reference(&input));
+        }
+
+        /// Bytes close to valid requests (digits, @, whitespace, "all"), where bugs hide.
+        #[test]
+        fn near_valid_requests_agree_with_the_reference(
+            input in proptest::collection::vec(
+                prop_oneof![Just(b'0'), Just(b'1'), Just(b'9'), Just(b'@'), Just(b' '),
+                            Just(b'\n'), Just(b'a'), Just(b'l'), Just(b'-'), Just(0u8)],
+                0..40)
+        ) {
+            let got = parse(&input).ok().map(|q| q.map(|q| q.unwrap()).collect::<Vec<_>>());
+            prop_assert_eq!(got, reference(&input));
+        }
+
+        /// Valid requests with any whitespace between queries parse back to the same queries.
+        #[test]
+        fn valid_requests_round_trip(
+            qs in proptest::collection::vec(query(), 1..50),
+            seps in proptest::collection::vec("[ \t\n\r\x0b\x0c]{1,3}", 50),
+        ) {
+            let mut input = String::new();
+            for (q, sep) in qs.iter().zip(&seps) {
+                input.push_str(sep);
+                input.push_str(&text(q));
+            }
+            let got: Vec<Query> = parse(input.as_bytes()).unwrap().map(|q| q.unwrap()).collect();
+            prop_assert_eq!(got, qs);
         }
     }
 }

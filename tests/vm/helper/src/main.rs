@@ -17,6 +17,13 @@ usage: vmh COMMAND ...
   write PATH DATA          one open(O_WRONLY) + one write() of DATA; prints ok or the errno name
   ask REQUEST              one open(O_RDWR) of /proc/pidns, one write() of REQUEST, then reads
                            back to EOF on the same file: prints the write's result, then the text
+  write-file PATH FILE     like write, with the bytes of FILE as DATA
+  pwrite OFFSET DATA       one open(O_WRONLY) of /proc/pidns + one pwrite() of DATA at OFFSET
+  writes DATA...           one open(O_RDWR) of /proc/pidns, one write() per DATA; prints each
+                           result, then what reading the file back gives
+  pread CHUNK OFFSET REQUEST
+                           asks REQUEST, then reads the answer back with pread() of CHUNK bytes
+                           from OFFSET on; prints the bytes read
   load KO [PARAMS]         finit_module(KO, PARAMS); prints ok or the errno name
   kmsg [SEQ]               kernel log records after sequence number SEQ as SEQ<TAB>TEXT, read
                            from /dev/kmsg; without SEQ, the last sequence number
@@ -124,6 +131,62 @@ fn ask(request: &[u8]) -> (String, Vec<u8>) {
         return (format!("{result} (read: {})", errno_name(&e)), text);
     }
     (result, text)
+}
+
+fn pwrite(offset: i64, data: &[u8]) -> String {
+    use std::os::unix::fs::FileExt;
+    let f = match OpenOptions::new().write(true).open("/proc/pidns") {
+        Ok(f) => f,
+        Err(e) => return errno_name(&e),
+    };
+    match f.write_at(data, offset.unsigned_abs()) {
+        Ok(_) => "ok".into(),
+        Err(e) => errno_name(&e),
+    }
+}
+
+/// Several writes on one open file; their results, then the read-back.
+fn writes(datas: &[String]) -> (Vec<String>, Vec<u8>) {
+    let mut f = match OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/proc/pidns")
+    {
+        Ok(f) => f,
+        Err(e) => return (vec![errno_name(&e)], Vec::new()),
+    };
+    let results = datas
+        .iter()
+        .map(|d| match f.write(&unescape(d)) {
+            Ok(_) => "ok".to_string(),
+            Err(e) => errno_name(&e),
+        })
+        .collect();
+    let mut text = Vec::new();
+    let _ = f.read_to_end(&mut text);
+    (results, text)
+}
+
+/// Asks `request`, then reads the answer back in `chunk`-byte `pread()`s from `offset` on.
+fn pread_chunks(chunk: usize, offset: u64, request: &[u8]) -> Result<Vec<u8>, String> {
+    use std::os::unix::fs::FileExt;
+    let mut f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/proc/pidns")
+        .map_err(|e| errno_name(&e))?;
+    f.write(request).map_err(|e| errno_name(&e))?;
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; chunk];
+    let mut pos = offset;
+    loop {
+        let n = f.read_at(&mut buf, pos).map_err(|e| errno_name(&e))?;
+        if n == 0 {
+            return Ok(out);
+        }
+        out.extend_from_slice(&buf[..n]);
+        pos += n as u64;
+    }
 }
 
 fn load(ko: &str, params: &str) -> String {
@@ -325,6 +388,25 @@ fn main() {
             let (result, text) = ask(&unescape(arg(2)));
             println!("{result}");
             let _ = io::stdout().write_all(&text);
+        }
+        "write-file" => match std::fs::read(arg(3)) {
+            Ok(data) => println!("{}", write_once(arg(2), &data)),
+            Err(e) => println!("{}", errno_name(&e)),
+        },
+        "pwrite" => println!("{}", pwrite(arg(2).parse().unwrap_or(0), &unescape(arg(3)))),
+        "writes" => {
+            let (results, text) = writes(&args[2..]);
+            println!("{}", results.join(" "));
+            let _ = io::stdout().write_all(&text);
+        }
+        "pread" => {
+            let chunk = arg(2).parse().unwrap_or(1);
+            match pread_chunks(chunk, arg(3).parse().unwrap_or(0), &unescape(arg(4))) {
+                Ok(bytes) => {
+                    let _ = io::stdout().write_all(&bytes);
+                }
+                Err(e) => println!("{e}"),
+            }
         }
         "load" => println!("{}", load(arg(2), args.get(3).map_or("", String::as_str))),
         "kmsg" => match args.get(2) {

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The module's KUnit suites (rust/kunit.rs) run when it loads; their KTAP results in the kernel
+# log become this runner's results, one per KUnit test case.
+set -uo pipefail
+# shellcheck source=tests/vm/lib.sh
+. "$(dirname "$0")/lib.sh"
+unload
+
+log_mark
+assert_eq "load (the KUnit suites run now)" ok "$(load)"
+ktap=$(log_since_mark)
+cases=0
+for suite in pidns_query pidns_render; do
+	# A suite's block: "# Subtest: NAME", its case lines, then "ok N NAME" or "not ok N NAME".
+	block=$(awk -v s="$suite" '$0 ~ "# Subtest: " s "$" { on = 1 } on { print } on && $0 ~ "ok [0-9]+ " s "$" { exit }' <<<"$ktap")
+	assert "KUnit suite $suite ran" test -n "$block"
+	while read -r verdict name; do
+		cases=$((cases + 1))
+		if [ "$verdict" = ok ]; then pass "KUnit $suite: $name"; else fail "KUnit $suite: $name" "$block"; fi
+	done < <(sed -nE 's/^ +(ok|not ok) [0-9]+ ([a-z_0-9]+)$/\1 \2/p' <<<"$block" | sed 's/^not ok/not_ok/')
+	assert "KUnit suite $suite passed as a whole" grep -qE "^ok [0-9]+ $suite$" <<<"$block"
+done
+assert "KUnit ran 5 test cases" test "$cases" -eq 5
+unload
