@@ -39,6 +39,7 @@ extern "C" {
     fn pidns_proc_create(name: *const c_char, mode: u16, shared: *mut c_void) -> *mut ProcDirEntry;
     fn pidns_proc_remove(entry: *mut ProcDirEntry);
     fn pidns_warn_ratelimit() -> bool;
+    fn pidns_file_rewind(file: *mut c_void);
 }
 
 /// Name of the file under `/proc`.
@@ -203,12 +204,13 @@ unsafe fn unpack<'a>(shared: *mut c_void, open: *mut c_void) -> (&'a Shared, Pin
 /// # Safety
 ///
 /// Called by the shim only: `shared` is the entry's data (a `Shared`), `open` the file's
-/// `private_data` (an `OpenFile`), `buf` a user-space pointer (checked by the copy), `ppos` the
-/// file position.
+/// `private_data` (an `OpenFile`), `file` the `struct file`, `buf` a user-space pointer (checked
+/// by the copy), `ppos` the file position.
 #[no_mangle]
 unsafe extern "C" fn pidns_proc_write(
     shared: *mut c_void,
     open: *mut c_void,
+    file: *mut c_void,
     buf: *const c_char,
     count: usize,
     ppos: *mut bindings::loff_t,
@@ -218,14 +220,26 @@ unsafe extern "C" fn pidns_proc_write(
     let buf = UserPtr::from_ptr(buf.cast_mut().cast());
     // SAFETY: procfs passes a valid position for the duration of the call.
     let ppos = unsafe { &mut *ppos };
-    to_ssize(write(shared, &open, buf, count).inspect(|_| {
-        // The next read of this file starts at the beginning of the new answer.
-        *ppos = 0;
-    }))
+    let result = write(shared, &open, buf, count, ppos);
+    if result == Err(ESRCH) {
+        // Answered, but failing: the VFS keeps the old position, so rewind the file here.
+        // SAFETY: `file` is the file this handler runs for, open for the whole call.
+        unsafe { pidns_file_rewind(file) };
+    }
+    to_ssize(result)
 }
 
 /// Reads one request from user space and answers it; returns the bytes consumed.
-fn write(shared: &Shared, open: &OpenFile, buf: UserPtr, count: usize) -> Result<usize> {
+///
+/// Once the request is answered (also when some query found no process), the file's position
+/// `pos` goes back to 0, so that the next read starts at the beginning of the new answer.
+fn write(
+    shared: &Shared,
+    open: &OpenFile,
+    buf: UserPtr,
+    count: usize,
+    pos: &mut i64,
+) -> Result<usize> {
     if count > MAX_REQUEST {
         return Err(E2BIG);
     }
@@ -247,6 +261,7 @@ fn write(shared: &Shared, open: &OpenFile, buf: UserPtr, count: usize) -> Result
 
     answer.clear();
     *has_answer = true;
+    *pos = 0;
     let result = request::answer(queries, ns, shared.log, &mut Answer(answer));
     if result.is_ok() || result == Err(ESRCH) {
         shared.latest.lock().publish(ns, answer)?;

@@ -27,8 +27,8 @@
 int pidns_proc_open(void **open);
 void pidns_proc_release(void *open);
 ssize_t pidns_proc_read(void *shared, void *open, char __user *buf, size_t count, loff_t *ppos);
-ssize_t pidns_proc_write(void *shared, void *open, const char __user *buf, size_t count,
-			 loff_t *ppos);
+ssize_t pidns_proc_write(void *shared, void *open, struct file *file, const char __user *buf,
+			 size_t count, loff_t *ppos);
 
 /* Called from Rust (proc_file.rs). */
 struct proc_dir_entry *pidns_proc_create(const char *name, umode_t mode, void *shared);
@@ -36,6 +36,7 @@ void pidns_proc_remove(struct proc_dir_entry *entry);
 bool pidns_warn_ratelimit(void);
 void pidns_task_comm(struct task_struct *task, char *buf);
 struct pid *pidns_task_tgid(struct task_struct *task);
+void pidns_file_rewind(struct file *file);
 
 static int pidns_open(struct inode *inode, struct file *file)
 {
@@ -56,7 +57,8 @@ static ssize_t pidns_read(struct file *file, char __user *buf, size_t count, lof
 static ssize_t pidns_write(struct file *file, const char __user *buf, size_t count,
 			   loff_t *ppos)
 {
-	return pidns_proc_write(pde_data(file_inode(file)), file->private_data, buf, count, ppos);
+	return pidns_proc_write(pde_data(file_inode(file)), file->private_data, file, buf, count,
+				ppos);
 }
 
 static const struct proc_ops pidns_proc_ops = {
@@ -99,4 +101,15 @@ void pidns_task_comm(struct task_struct *task, char *buf)
 struct pid *pidns_task_tgid(struct task_struct *task)
 {
 	return task_tgid(task);
+}
+
+/*
+ * Sets the file's read position to 0. Needed when a write fails with ESRCH
+ * after answering: the VFS then does not store the position the handler set.
+ * An aligned 64-bit store: a concurrent read on the same file sees the old or
+ * the new position.
+ */
+void pidns_file_rewind(struct file *file)
+{
+	WRITE_ONCE(file->f_pos, 0);
 }

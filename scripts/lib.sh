@@ -37,10 +37,26 @@ as_root() {
 	fi
 }
 
-# The hash of the config fragments that make up the kernel's configuration: part of the cache
-# key, so changing a fragment builds a new kernel beside the old one.
+# Which kernel: "base" (kernel/base.config; what make test uses) or "debug" (base plus
+# kernel/debug.config: KASAN, kmemleak, lockdep, ...).
+PIDNS_KERNEL=${PIDNS_KERNEL:-base}
+
+# The config fragments of that kernel, one path a line.
+config_fragments() {
+	echo "$PIDNS_ROOT/kernel/base.config"
+	case "$PIDNS_KERNEL" in
+	base) ;;
+	debug) echo "$PIDNS_ROOT/kernel/debug.config" ;;
+	*) die "PIDNS_KERNEL must be base or debug, not '$PIDNS_KERNEL'" ;;
+	esac
+}
+
+# The hash of those fragments: part of the cache key, so changing a fragment builds a new kernel
+# beside the old one.
 config_hash() {
-	cat "$PIDNS_ROOT"/kernel/*.config | sha256sum | cut -c1-12
+	local fragments
+	mapfile -t fragments < <(config_fragments)
+	cat "${fragments[@]}" | sha256sum | cut -c1-12
 }
 
 # The kernel build directory for the current configuration.

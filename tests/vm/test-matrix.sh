@@ -24,6 +24,17 @@ got=$("$SYS" writes 1 "$$")
 assert_eq "two requests on one file: the second answer replaces the first" "query=$$" \
 	"$(sed -n 2p <<<"$got" | cut -d' ' -f1)"
 
+# A write that answers but fails (ESRCH: a PID without a process) still rewinds the file.
+missing=$(unused_pid)
+exec 3<>"$PROC"
+echo 1 >&3
+cat <&3 >/dev/null
+echo "1 $missing" >&3 2>/dev/null
+got=$(cat <&3)
+exec 3>&-
+assert_eq "after a read, a write failing with ESRCH reads back its own answer from the start" \
+	"query=1 query=$missing" "$(cut -d' ' -f1 <<<"$got" | xargs)"
+
 full=$("$SYS" ask "1 $$ 1" | tail -n +2)
 for chunk in 1 2 7 64; do
 	assert_eq "reads of $chunk bytes put the answer back together" "$full" \

@@ -35,6 +35,13 @@ usage: vmh COMMAND ...
                            unshares (PID + mount namespaces) and forks the next PID 1, which
                            mounts /proc; so PID 1 of each level stays in its own namespace's
                            mounts (as with `unshare --pid --fork --mount-proc`). Runs until killed.
+  churn SECONDS            forks short-lived children (each exits at once) for SECONDS; prints
+                           how many it forked
+  stress THREADS QUERIES MAXPID
+                           THREADS threads, each with its own open /proc/pidns, each sending
+                           QUERIES queries in requests that mix single PIDs (1..MAXPID, many
+                           exiting or gone), batches of 16, N@1 and `all`; prints the count of
+                           requests per result (ok, ESRCH) and any other errno or bad read-back
   concurrent THREADS ROUNDS PID...
                            THREADS threads, each with its own open /proc/pidns, each writing a
                            PID and reading it back ROUNDS times; prints ok or the mismatches
@@ -309,6 +316,103 @@ fn concurrent(threads: usize, rounds: usize, pids: Vec<String>) -> String {
     }
 }
 
+fn churn(seconds: f64) -> u64 {
+    let end = Instant::now() + Duration::from_secs_f64(seconds);
+    let mut forked = 0;
+    while Instant::now() < end {
+        // SAFETY: the child only calls `_exit`.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            // SAFETY: leaving the child at once, without running any Rust code.
+            unsafe { libc::_exit(0) };
+        }
+        if pid > 0 {
+            forked += 1;
+            let mut status = 0;
+            // SAFETY: reaping our own child.
+            unsafe { libc::waitpid(pid, &mut status, 0) };
+        }
+    }
+    forked
+}
+
+/// A small xorshift generator: the mix of queries need not be cryptographic.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+fn stress(threads: u64, queries: u64, maxpid: u64) -> String {
+    let workers: Vec<_> = (0..threads)
+        .map(|t| {
+            std::thread::spawn(move || -> BTreeMap<String, u64> {
+                let mut tally = BTreeMap::new();
+                let Ok(mut f) = OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open("/proc/pidns")
+                else {
+                    tally.insert("open-failed".to_string(), 1);
+                    return tally;
+                };
+                let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (t + 1));
+                let mut buf = vec![0u8; 1 << 20];
+                let mut sent = 0;
+                while sent < queries {
+                    let (request, n) = match rng.below(100) {
+                        0 => ("all".to_string(), 1),
+                        1..=9 => {
+                            let batch: Vec<String> = (0..16)
+                                .map(|_| (1 + rng.below(maxpid)).to_string())
+                                .collect();
+                            (batch.join(" "), 16)
+                        }
+                        10..=19 => (format!("{}@1", 1 + rng.below(maxpid)), 1),
+                        _ => ((1 + rng.below(maxpid)).to_string(), 1),
+                    };
+                    sent += n;
+                    let result = match f.write(request.as_bytes()) {
+                        Ok(_) => "ok".to_string(),
+                        Err(e) => errno_name(&e),
+                    };
+                    if result == "EIO" {
+                        // The file was removed (rmmod): every further write would fail too.
+                        *tally.entry(result).or_default() += 1;
+                        break;
+                    }
+                    // Every answer must read back as lines for this request's queries.
+                    match f.read(&mut buf) {
+                        Ok(len) if buf[..len].starts_with(b"query=") => {}
+                        Ok(_) => *tally.entry("bad-read-back".to_string()).or_default() += 1,
+                        Err(e) => {
+                            *tally.entry(format!("read-{}", errno_name(&e))).or_default() += 1
+                        }
+                    }
+                    *tally.entry(result).or_default() += 1;
+                }
+                tally
+            })
+        })
+        .collect();
+    let mut total: BTreeMap<String, u64> = BTreeMap::new();
+    for w in workers {
+        for (k, v) in w.join().unwrap_or_default() {
+            *total.entry(k).or_default() += v;
+        }
+    }
+    total
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Dies with the failing call's name and errno.
 fn check(what: &str, rc: libc::c_int) {
     if rc < 0 {
@@ -432,6 +536,15 @@ fn main() {
             );
         }
         "nest" => nest(arg(2).parse().unwrap_or(0)),
+        "churn" => println!("{}", churn(arg(2).parse().unwrap_or(1.0))),
+        "stress" => println!(
+            "{}",
+            stress(
+                arg(2).parse().unwrap_or(1),
+                arg(3).parse().unwrap_or(1),
+                arg(4).parse().unwrap_or(1000)
+            )
+        ),
         "concurrent" => {
             let threads = arg(2).parse().unwrap_or(1);
             let rounds = arg(3).parse().unwrap_or(1);
