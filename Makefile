@@ -27,7 +27,9 @@ KFLAGS ?= $(shell cat $(KDIR)/pidns-make-flags 2>/dev/null)
 
 all: pidns.ko
 
-pidns.ko: Kbuild $(wildcard rust/*.rs rust/*.c)
+# Always handed to Kbuild, which rebuilds what changed, also when KDIR changes (its .cmd files
+# record the kernel each object was built for).
+pidns.ko:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KFLAGS) modules
 
 check: pidns.ko
@@ -43,4 +45,4 @@ clean:
 	rm -rf rust/*.o rust/.*.cmd rust/*.d .*.cmd *.o *.ko *.mod *.mod.c *.mod.o \
 		modules.order Module.symvers .tmp_versions tests/host/target tests/vm/helper/target
 
-.PHONY: all check demo test clean
+.PHONY: all pidns.ko check demo test clean
