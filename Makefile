@@ -4,7 +4,9 @@
 #
 #   make             build pidns.ko (setting up the toolchain and kernel first if needed)
 #   make demo        the seed's scenario, end to end, in a VM
-#   make test        every test: host checks and VM tests; ends with "N passed, N failed"
+#   make test        every test, on the debug kernel: host checks and VM tests; ends with
+#                    "N passed, N failed"
+#   make bench       pidns against NSpid, pidfd and nsfs, in a VM on the plain kernel
 #   make check       rustfmt, clippy and shellcheck only
 #   make clean       remove build output from the repository
 #   make KDIR=/path/to/linux   build against your own Rust-enabled kernel tree
@@ -13,10 +15,19 @@
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 export LIBCLANG_PATH ?= /usr/lib/llvm-19/lib
 
+# Which of our kernels: the tests run on the debug one (KASAN, kmemleak, lockdep: kernel/debug.config),
+# everything else on the plain one (kernel/base.config). PIDNS_KERNEL=base or debug overrides.
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+PIDNS_KERNEL ?= debug
+else
+PIDNS_KERNEL ?= base
+endif
+export PIDNS_KERNEL
+
 # The kernel to build against: ours (built into the cache on first use), unless KDIR is given.
 ifeq ($(origin KDIR),undefined)
 ifneq ($(filter-out clean help,$(or $(MAKECMDGOALS),all)),)
-KDIR := $(shell scripts/kdir)
+KDIR := $(shell PIDNS_KERNEL=$(PIDNS_KERNEL) scripts/kdir)
 $(if $(KDIR),,$(error scripts/kdir failed: no kernel to build against))
 endif
 endif
@@ -41,8 +52,11 @@ demo: pidns.ko
 test: pidns.ko
 	scripts/run-tests
 
+bench: pidns.ko
+	scripts/bench
+
 clean:
 	rm -rf rust/*.o rust/.*.cmd rust/*.d .*.cmd *.o *.ko *.mod *.mod.c *.mod.o \
-		modules.order Module.symvers .tmp_versions tests/host/target tests/vm/helper/target
+		modules.order Module.symvers .tmp_versions tests/host/target tests/vm/helper/target bench/target
 
-.PHONY: all pidns.ko check demo test clean
+.PHONY: all pidns.ko check demo test bench clean

@@ -31,7 +31,7 @@ const COMM_LEN: usize = bindings::TASK_COMM_LEN as usize;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Level {
     /// Depth of the namespace: 0 is the initial namespace.
-    pub(crate) level: usize,
+    pub(crate) level: u32,
     /// The PID (thread id) in that namespace.
     pub(crate) nr: i32,
     /// The thread-group id in that namespace: equal to `nr` for a group leader.
@@ -109,11 +109,12 @@ impl Chain {
             count: numbers.len().min(MAX_LEVELS),
             levels: [Level::default(); MAX_LEVELS],
         };
-        for (level, (slot, upid)) in chain.levels.iter_mut().zip(numbers).enumerate() {
+        for (i, (slot, upid)) in chain.levels.iter_mut().zip(numbers).enumerate() {
             *slot = Level {
-                level,
+                // At most `MAX_LEVELS`: it fits.
+                level: u32::try_from(i).unwrap_or(u32::MAX),
                 nr: upid.nr,
-                tgid: tgids.get(level).map_or(upid.nr, |t| t.nr),
+                tgid: tgids.get(i).map_or(upid.nr, |t| t.nr),
                 // SAFETY: a pid holds a reference on its deepest namespace and every namespace
                 // one on its parent, so `upid.ns` is valid; `ns.inum` never changes.
                 ns_inum: unsafe { (*upid.ns).ns.inum },

@@ -91,6 +91,37 @@ mod render_tests {
     }
 
     #[test]
+    fn writes_numbers_as_core_fmt_does() -> Result {
+        use crate::decimal::Decimal;
+        for value in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            4026531836,
+            i64::from(i32::MAX),
+            -1,
+            i64::MIN,
+        ] {
+            let mut want = KVVec::new();
+            write!(Answer(&mut want), "{value}").map_err(|_| ENOMEM)?;
+            assert_eq!(Decimal::new(value).as_bytes(), &want[..]);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn escapes_unprintable_command_names() -> Result {
+        let mut buf = KVVec::new();
+        let comm = kernel::str::BStr::from_bytes(b"a b\\c\xffd\t");
+        render::write_comm(&mut Answer(&mut buf), comm).map_err(|_| ENOMEM)?;
+        assert_eq!(&buf[..], b"a\\x20b\\x5cc\\xffd\\x09");
+        Ok(())
+    }
+
+    #[test]
     fn formats_a_missing_process() -> Result {
         let mut buf = KVVec::new();
         render::write_missing(&mut Answer(&mut buf), &Query::PidIn { nr: 7, ns_of: 9 })

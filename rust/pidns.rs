@@ -23,6 +23,7 @@
 use kernel::prelude::*;
 
 mod chain;
+mod decimal;
 #[cfg(CONFIG_KUNIT)]
 mod kunit;
 mod latest;

@@ -241,6 +241,9 @@ fn write(
     pos: &mut i64,
 ) -> Result<usize> {
     if count > MAX_REQUEST {
+        if shared.log && warn_ratelimit() {
+            pr_warn!("request of {count} bytes rejected (E2BIG): at most {MAX_REQUEST}\n");
+        }
         return Err(E2BIG);
     }
     // Requests are answered in the writer's PID namespace.
@@ -257,7 +260,12 @@ fn write(
         .reader()
         .read_all(request, GFP_KERNEL)?;
     // The whole request is checked before anything is looked up or logged.
-    let queries = query::parse(request).map_err(|_| EINVAL)?;
+    let queries = query::parse(request).map_err(|e| {
+        if shared.log && warn_ratelimit() {
+            pr_warn!("request rejected (EINVAL): {}\n", e.reason());
+        }
+        EINVAL
+    })?;
 
     answer.clear();
     *has_answer = true;

@@ -46,6 +46,19 @@ pub(crate) enum ParseError {
     BadReverse,
 }
 
+impl ParseError {
+    /// What was wrong, for the kernel log.
+    pub(crate) fn reason(self) -> &'static str {
+        match self {
+            ParseError::Empty => "no query",
+            ParseError::NotANumber => "a PID that is not a decimal number",
+            ParseError::Zero => "PID 0",
+            ParseError::TooLarge => "a PID above INT_MAX",
+            ParseError::BadReverse => "an N@P query without one PID on each side of one '@'",
+        }
+    }
+}
+
 /// Bytes that separate queries: ASCII space, tab, newline, CR, VT and FF.
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)

@@ -4,6 +4,7 @@
 
 use crate::{
     chain::{Chain, Level},
+    decimal::Decimal,
     query::Query,
 };
 use core::fmt::{Display, Write};
@@ -101,6 +102,10 @@ impl fmt::Display for Query {
 ///
 /// Space-separated `key=value` fields in a fixed order; lists are comma-separated. `comm` comes
 /// last, with bytes other than printable ASCII (space included) escaped as `\xNN`.
+///
+/// This is the hot path of every lookup: numbers go through [`Decimal`], not `core::fmt`, and the
+/// line is put together in a buffer on the stack, so that `out` sees one write per line (for
+/// chains of up to a few levels) instead of one per piece.
 pub(crate) fn write_answer(
     out: &mut impl Write,
     query: &Query,
@@ -108,41 +113,140 @@ pub(crate) fn write_answer(
     from: usize,
 ) -> fmt::Result {
     let levels = chain.levels().get(from..).unwrap_or(&[]);
-    write!(out, "query={query} nspid=")?;
-    write_list(out, levels, |l| l.nr)?;
-    out.write_str(" nstgid=")?;
-    write_list(out, levels, |l| l.tgid)?;
-    out.write_str(" level=")?;
-    write_list(out, levels, |l| l.level)?;
-    out.write_str(" ns=")?;
-    write_list(out, levels, |l| l.ns_inum)?;
-    out.write_str(" comm=")?;
-    for &b in chain.comm().iter() {
-        if b.is_ascii_graphic() && b != b'\\' {
-            out.write_char(char::from(b))?;
-        } else {
-            write!(out, "\\x{b:02x}")?;
+    let mut line = Staged::new(out);
+    line.put(b"query=")?;
+    put_query(&mut line, query)?;
+    line.put(b" nspid=")?;
+    put_list(&mut line, levels, |l| i64::from(l.nr))?;
+    line.put(b" nstgid=")?;
+    put_list(&mut line, levels, |l| i64::from(l.tgid))?;
+    line.put(b" level=")?;
+    put_list(&mut line, levels, |l| i64::from(l.level))?;
+    line.put(b" ns=")?;
+    put_list(&mut line, levels, |l| i64::from(l.ns_inum))?;
+    line.put(b" comm=")?;
+    put_comm(&mut line, chain.comm())?;
+    line.put(b"\n")?;
+    line.flush()
+}
+
+/// Bytes on their way to a [`Write`], gathered on the stack and handed over in one piece when the
+/// buffer fills or at the end of the line.
+struct Staged<'a, W: Write> {
+    out: &'a mut W,
+    buf: [u8; STAGE_SIZE],
+    len: usize,
+}
+
+/// Room in [`Staged`]: a line of a chain of four levels with every number at its longest.
+const STAGE_SIZE: usize = 256;
+
+impl<'a, W: Write> Staged<'a, W> {
+    fn new(out: &'a mut W) -> Self {
+        Staged {
+            out,
+            buf: [0; STAGE_SIZE],
+            len: 0,
         }
     }
-    out.write_char('\n')
+
+    /// Appends ASCII `bytes`.
+    fn put(&mut self, bytes: &[u8]) -> fmt::Result {
+        if bytes.len() > STAGE_SIZE - self.len {
+            self.flush()?;
+        }
+        match self.buf.get_mut(self.len..self.len + bytes.len()) {
+            Some(room) => {
+                room.copy_from_slice(bytes);
+                self.len += bytes.len();
+                Ok(())
+            }
+            // Longer than the whole buffer (never, for the pieces of a line): straight through.
+            None => put_str(self.out, bytes),
+        }
+    }
+
+    /// Hands what is gathered to `out`.
+    fn flush(&mut self) -> fmt::Result {
+        put_str(self.out, &self.buf[..self.len])?;
+        self.len = 0;
+        Ok(())
+    }
+}
+
+/// Writes ASCII `bytes` to `out` (the check is what makes them a `str`; it never fails here).
+fn put_str(out: &mut impl Write, bytes: &[u8]) -> fmt::Result {
+    out.write_str(core::str::from_utf8(bytes).map_err(|_| fmt::Error)?)
 }
 
 /// Writes the read-back line for a query that found no process.
 pub(crate) fn write_missing(out: &mut impl Write, query: &Query) -> fmt::Result {
-    writeln!(out, "query={query} error=ESRCH")
+    let mut line = Staged::new(out);
+    line.put(b"query=")?;
+    put_query(&mut line, query)?;
+    line.put(b" error=ESRCH\n")?;
+    line.flush()
 }
 
-/// Writes `field` of every level, comma-separated.
-fn write_list<T: Display>(
-    out: &mut impl Write,
+/// Puts `query` as the user wrote it, like its `Display` but without `core::fmt`.
+fn put_query(line: &mut Staged<'_, impl Write>, query: &Query) -> fmt::Result {
+    match *query {
+        Query::Pid(nr) => line.put(Decimal::new(nr.into()).as_bytes()),
+        Query::PidIn { nr, ns_of } => {
+            line.put(Decimal::new(nr.into()).as_bytes())?;
+            line.put(b"@")?;
+            line.put(Decimal::new(ns_of.into()).as_bytes())
+        }
+        Query::All => line.put(b"all"),
+    }
+}
+
+/// Puts `field` of every level, comma-separated.
+fn put_list(
+    line: &mut Staged<'_, impl Write>,
     levels: &[Level],
-    field: impl Fn(&Level) -> T,
+    field: impl Fn(&Level) -> i64,
 ) -> fmt::Result {
     for (i, level) in levels.iter().enumerate() {
         if i > 0 {
-            out.write_char(',')?;
+            line.put(b",")?;
         }
-        write!(out, "{}", field(level))?;
+        line.put(Decimal::new(field(level)).as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Writes a command name, escaping bytes other than printable ASCII, and `\`, as `\xNN`.
+pub(crate) fn write_comm(out: &mut impl Write, comm: &BStr) -> fmt::Result {
+    let mut line = Staged::new(out);
+    put_comm(&mut line, comm)?;
+    line.flush()
+}
+
+/// Puts a command name, escaped as [`write_comm`] says.
+fn put_comm(line: &mut Staged<'_, impl Write>, comm: &BStr) -> fmt::Result {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut rest: &[u8] = comm;
+    while !rest.is_empty() {
+        // The longest run that needs no escape goes in one piece (usually the whole name).
+        let plain = rest
+            .iter()
+            .position(|&b| !b.is_ascii_graphic() || b == b'\\')
+            .unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(plain);
+        line.put(run)?;
+        rest = match tail.split_first() {
+            Some((&b, after)) => {
+                line.put(&[
+                    b'\\',
+                    b'x',
+                    HEX[usize::from(b >> 4)],
+                    HEX[usize::from(b & 0xf)],
+                ])?;
+                after
+            }
+            None => tail,
+        };
     }
     Ok(())
 }

@@ -6,9 +6,7 @@ TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$TESTS_DIR/../.." && pwd)
 KO="$REPO/pidns.ko"
 # vmh (tests/vm/helper, built by scripts/run-tests): system calls with exact errno answers.
-SYS="$TESTS_DIR/helper/target/release/vmh"
-# check-all: every process's answer against /proc (python: slow to start, so used sparingly).
-CHECK_ALL="$TESTS_DIR/check-all"
+SYS="$TESTS_DIR/helper/target/x86_64-unknown-linux-gnu/release/vmh"
 PROC=/proc/pidns
 
 # --- assertions: each prints one "ok - NAME" or "not ok - NAME" line ---------------------------
@@ -37,9 +35,37 @@ assert() {
 	if "$@"; then pass "$name"; else fail "$name" "command failed: $*"; fi
 }
 
+# --- text, with builtins only (each process started costs up to a second on the debug kernel) ----
+
+# nth_line N TEXT: line N of TEXT (1 is the first).
+nth_line() {
+	local lines
+	mapfile -t lines <<<"$2"
+	printf '%s\n' "${lines[$1 - 1]-}"
+}
+
+# count_lines TEXT: how many lines TEXT has (0 for the empty string).
+count_lines() {
+	local lines
+	[ -n "$1" ] || { echo 0; return; }
+	mapfile -t lines <<<"$1"
+	echo "${#lines[@]}"
+}
+
+# join_by SEP WORD...: the WORDs separated by SEP (one character).
+join_by() {
+	local IFS=$1
+	shift
+	echo "$*"
+}
+
 # --- the module ---------------------------------------------------------------------------------
 
-loaded() { grep -q '^pidns ' /proc/modules; }
+loaded() {
+	local name rest
+	while read -r name rest; do [ "$name" = pidns ] && return 0; done </proc/modules
+	return 1
+}
 # load [PARAM]: load the module, print "ok" or the errno name.
 load() { "$SYS" load "$KO" "${1:-}"; }
 unload() { if loaded; then rmmod pidns; fi; }
@@ -48,14 +74,12 @@ unload() { if loaded; then rmmod pidns; fi; }
 # out-of-tree module taints kernel" notice. Records are found by sequence number (/dev/kmsg), so
 # a ring buffer that wraps does not shift what a test sees, and nothing is ever cleared.
 log_mark() { LOG_MARK=$("$SYS" kmsg); }
-log_since_mark() { "$SYS" kmsg "${LOG_MARK:-0}" | cut -f2-; }
-log_pidns() { log_since_mark | grep '^pidns: ' | grep -v 'taints kernel' || true; }
+log_since_mark() { "$SYS" log "${LOG_MARK:-0}"; }
+log_pidns() { "$SYS" log "${LOG_MARK:-0}" pidns; }
 
-# Kernel reports that must never appear, since the last `log_mark`.
-log_reports() {
-	log_since_mark |
-		grep -E 'BUG|WARNING|Oops|general protection|Call Trace|RCU|lockdep|KASAN|kmemleak|panic' || true
-}
+# Kernel reports that must never appear, since the last `log_mark`: BUG, WARNING, Oops, KASAN,
+# lockdep, RCU, kmemleak, panic (tests/vm/helper/src/report.rs has the list).
+log_reports() { "$SYS" log "${LOG_MARK:-0}" reports; }
 
 # --- nested PID namespaces ----------------------------------------------------------------------
 
@@ -63,34 +87,25 @@ log_reports() {
 # (the host-side process), NEST_INIT[k] (host PID of PID 1 of the level-k namespace, k = 1..DEPTH)
 # and NEST_TARGET (host PID of the sleeper).
 nest_start() {
-	local depth=$1 tries p k
-	local -A child=() comm=()
-	"$SYS" nest "$depth" &
+	local depth=$1 tries pids=() out
+	out=$(mktemp)
+	"$SYS" nest "$depth" >"$out" &
 	NEST_TOP=$!
-	# One process listing per try (pgrep per level is slow under TCG): walk NEST_TOP's line of
-	# descendants, process -> helper (unshares) -> next level's PID 1 -> ..., down to the sleeper.
-	for ((tries = 0; tries < 120; tries++)); do
-		child=() comm=()
-		while read -r p pp c; do
-			[ -z "${child[$pp]:-}" ] && child[$pp]=$p
-			comm[$p]=$c
-		done < <(ps -e -o pid=,ppid=,comm=)
-		NEST_INIT=()
-		p=$NEST_TOP
-		for ((k = 1; k <= depth; k++)); do
-			p=${child[${child[$p]:-x}]:-}
-			[ -n "$p" ] || break
-			NEST_INIT[k]=$p
-		done
-		NEST_TARGET=${p:+${child[$p]:-}}
-		if [ "${#NEST_INIT[@]}" -eq "$depth" ] && [ -n "$NEST_TARGET" ] &&
-			[ "${comm[$NEST_TARGET]}" = sleep ]; then
-			return 0
-		fi
-		sleep 0.25
+	# vmh prints the host PIDs once the nest is up (a process listing from the shell costs seconds
+	# on the debug kernel).
+	for ((tries = 0; tries < 600; tries++)); do
+		read -r -a pids <"$out"
+		[ "${#pids[@]}" -eq $((depth + 1)) ] && break
+		sleep 0.1
 	done
-	echo "# nest_start: the nest of depth $depth did not come up" >&2
-	return 1
+	rm -f "$out"
+	if [ "${#pids[@]}" -ne $((depth + 1)) ]; then
+		echo "# nest_start: the nest of depth $depth did not come up" >&2
+		return 1
+	fi
+	NEST_INIT=("$NEST_TOP" "${pids[@]:0:depth}")
+	unset 'NEST_INIT[0]'
+	NEST_TARGET=${pids[depth]}
 }
 
 # nest_stop: kill the namespaces (killing PID 1 of a namespace kills everything in it).
@@ -101,10 +116,22 @@ nest_stop() {
 }
 
 # ns_inum PID: the inode of PID's PID namespace, as in `readlink /proc/PID/ns/pid`.
-ns_inum() { readlink "/proc/$1/ns/pid" | tr -dc '0-9' && echo; }
+ns_inum() { "$SYS" nsinum "$1"; }
 
-# nspid PID: the NSpid: numbers of PID as this process sees them, outermost first.
-nspid() { awk '$1 == "NSpid:" { $1 = ""; print substr($0, 2) }' "/proc/$1/status"; }
+# nspid PID: the NSpid: numbers of PID as this process sees them, outermost first (builtins only:
+# every process costs on the debug kernel).
+nspid() { ns_field "$1" NSpid; }
+
+# ns_field PID KEY: the numbers of /proc/PID/status line KEY: (NSpid, NStgid), space-separated.
+ns_field() {
+	local key value
+	while read -r key value; do
+		if [ "$key" = "$2:" ]; then
+			echo "${value//$'\t'/ }"
+			return
+		fi
+	done <"/proc/$1/status"
+}
 
 # expected_chain PID NSINUM...: the kernel log lines pidns must print for PID, built from the
 # kernel's NSpid: (seen from the initial namespace, so every level) and from the namespace
@@ -114,7 +141,7 @@ expected_chain() {
 	shift
 	local inums=("$@") nrs
 	read -r -a nrs <<<"$(nspid "$pid")"
-	comm=$(cat "/proc/$pid/comm")
+	read -r comm <"/proc/$pid/comm"
 	local deepest=$((${#nrs[@]} - 1))
 	for ((level = deepest; level >= 0; level--)); do
 		indent=$(printf '%*s' $((2 * (deepest - level))) '')
@@ -127,15 +154,13 @@ expected_chain() {
 }
 
 # nest_inums: namespace inodes of levels 0..depth of the current nest.
-nest_inums() {
-	local k
-	ns_inum 1
-	for ((k = 1; k < ${#NEST_INIT[@]} + 1; k++)); do ns_inum "${NEST_INIT[k]}"; done
-}
+nest_inums() { "$SYS" nsinum 1 "${NEST_INIT[@]}"; }
 
 # A PID that no process has in this namespace.
 unused_pid() {
-	local n=$(( $(cat /proc/sys/kernel/pid_max) - 7 ))
+	local n
+	read -r n </proc/sys/kernel/pid_max
+	n=$((n - 7))
 	while [ -e "/proc/$n" ]; do n=$((n - 1)); done
 	echo "$n"
 }

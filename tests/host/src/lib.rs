@@ -3,6 +3,9 @@
 #[path = "../../../rust/query.rs"]
 mod query;
 
+#[path = "../../../rust/decimal.rs"]
+mod decimal;
+
 #[cfg(test)]
 mod tests {
     use super::query::{parse, ParseError, Query};
@@ -32,6 +35,23 @@ mod tests {
             queries(b"1 99999999999999999999"),
             Err(ParseError::TooLarge)
         );
+    }
+
+    #[test]
+    fn every_error_has_its_own_reason_for_the_log() {
+        let all = [
+            ParseError::Empty,
+            ParseError::NotANumber,
+            ParseError::Zero,
+            ParseError::TooLarge,
+            ParseError::BadReverse,
+        ];
+        for (i, a) in all.iter().enumerate() {
+            assert!(!a.reason().is_empty() && a.reason().is_ascii());
+            for b in &all[i + 1..] {
+                assert_ne!(a.reason(), b.reason());
+            }
+        }
     }
 
     #[test]
@@ -254,6 +274,38 @@ mod properties {
             }
             let got: Vec<Query> = parse(input.as_bytes()).unwrap().map(|q| q.unwrap()).collect();
             prop_assert_eq!(got, qs);
+        }
+    }
+}
+
+/// The read-back's number formatting against `format!`.
+#[cfg(test)]
+mod decimal_properties {
+    use super::decimal::Decimal;
+    use proptest::prelude::*;
+
+    #[test]
+    fn edges() {
+        for v in [
+            0,
+            1,
+            9,
+            10,
+            -1,
+            -10,
+            i64::MAX,
+            i64::MIN,
+            i64::from(u32::MAX),
+        ] {
+            assert_eq!(Decimal::new(v).as_bytes(), format!("{v}").as_bytes());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_i64_as_format_does(v in any::<i64>()) {
+            let (got, want) = (Decimal::new(v), format!("{v}"));
+            prop_assert_eq!(got.as_bytes(), want.as_bytes());
         }
     }
 }

@@ -3,6 +3,9 @@
 //! Python starts in about a second under TCG; this starts in milliseconds, and the guest tests
 //! call it hundreds of times.
 
+mod check_all;
+mod report;
+
 use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::fs::{File, OpenOptions};
@@ -17,7 +20,9 @@ usage: vmh COMMAND ...
   write PATH DATA          one open(O_WRONLY) + one write() of DATA; prints ok or the errno name
   ask REQUEST              one open(O_RDWR) of /proc/pidns, one write() of REQUEST, then reads
                            back to EOF on the same file: prints the write's result, then the text
-  write-file PATH FILE     like write, with the bytes of FILE as DATA
+  write-file PATH FILE [CHUNK]
+                           like write, with the bytes of FILE as DATA; with CHUNK, one open and
+                           write() per CHUNK bytes of FILE, every result printed
   pwrite OFFSET DATA       one open(O_WRONLY) of /proc/pidns + one pwrite() of DATA at OFFSET
   writes DATA...           one open(O_RDWR) of /proc/pidns, one write() per DATA; prints each
                            result, then what reading the file back gives
@@ -35,13 +40,30 @@ usage: vmh COMMAND ...
                            unshares (PID + mount namespaces) and forks the next PID 1, which
                            mounts /proc; so PID 1 of each level stays in its own namespace's
                            mounts (as with `unshare --pid --fork --mount-proc`). Runs until killed.
-  churn SECONDS            forks short-lived children (each exits at once) for SECONDS; prints
-                           how many it forked
-  stress THREADS QUERIES MAXPID
+                           Once all is up it prints one line: the host PIDs of PID 1 of levels
+                           1..DEPTH, then the sleeper's.
+  log SEQ [pidns|reports]  the text of kernel log records after SEQ (see kmsg); `pidns`: only
+                           pidns lines, without the out-of-tree taint notice; `reports`: only
+                           lines of kernel reports (BUG, WARNING, KASAN, lockdep, RCU, ...)
+  churn SECONDS [STOP [LAST]]
+                           forks short-lived children (each exits at once) for SECONDS, or until
+                           the file STOP exists, writing each child's PID into the file LAST;
+                           prints how many it forked
+  stress THREADS QUERIES MAXPID|@LAST
                            THREADS threads, each with its own open /proc/pidns, each sending
-                           QUERIES queries in requests that mix single PIDs (1..MAXPID, many
-                           exiting or gone), batches of 16, N@1 and `all`; prints the count of
-                           requests per result (ok, ESRCH) and any other errno or bad read-back
+                           QUERIES queries in requests that mix single PIDs (1..MAXPID; or the 16
+                           PIDs up to the one in file LAST: churn's newest, forking or exiting),
+                           batches of 16, N@1 and `all`; prints the count of requests per
+                           result (ok, ESRCH) and any other errno or bad read-back
+  check-all                asks `all`, then every listed PID in one batch, and compares each
+                           answer with /proc/PID/status, comm and ns/pid of the caller's /proc;
+                           prints `ok N processes` or the differences
+  cycles KO N REQUEST      N times: load KO, ask REQUEST and read the answer, unload
+                           (delete_module, as rmmod), check /proc/pidns is gone; prints N, or
+                           the cycles done and the step that failed
+  nsinum PID...            the inode of each PID's PID namespace (`readlink /proc/PID/ns/pid`
+                           without `pid:[...]`), one a line
+  threads N                a process with N extra threads that sleep; runs until killed
   concurrent THREADS ROUNDS PID...
                            THREADS threads, each with its own open /proc/pidns, each writing a
                            PID and reading it back ROUNDS times; prints ok or the mismatches
@@ -211,6 +233,40 @@ fn load(ko: &str, params: &str) -> String {
     }
 }
 
+/// `delete_module("pidns")`, as `rmmod` does it; prints ok or the errno name.
+fn unload() -> String {
+    // SAFETY: a plain system call with a NUL-terminated name.
+    let rc = unsafe { libc::syscall(libc::SYS_delete_module, c"pidns".as_ptr(), libc::O_NONBLOCK) };
+    if rc == 0 {
+        "ok".into()
+    } else {
+        errno_name(&io::Error::last_os_error())
+    }
+}
+
+/// `count` cycles of: load `ko`, ask `request` and read an answer back, unload, check that
+/// /proc/pidns is gone. Returns how many cycles completed, and what failed first.
+fn cycles(ko: &str, count: u32, request: &[u8]) -> String {
+    for done in 0..count {
+        let step = load(ko, "");
+        if step != "ok" {
+            return format!("{done} load:{step}");
+        }
+        let (result, text) = ask(request);
+        if result != "ok" || !text.starts_with(b"query=") {
+            return format!("{done} ask:{result}");
+        }
+        let step = unload();
+        if step != "ok" {
+            return format!("{done} unload:{step}");
+        }
+        if std::path::Path::new("/proc/pidns").exists() {
+            return format!("{done} /proc/pidns-left-behind");
+        }
+    }
+    format!("{count}")
+}
+
 /// Kernel log records (sequence number, text) after `after`, or all of them.
 fn kmsg(after: Option<u64>) -> Vec<(u64, String)> {
     let mut f = match OpenOptions::new()
@@ -316,10 +372,15 @@ fn concurrent(threads: usize, rounds: usize, pids: Vec<String>) -> String {
     }
 }
 
-fn churn(seconds: f64) -> u64 {
+fn churn(seconds: f64, stop: Option<&str>, last: Option<&str>) -> u64 {
+    use std::os::unix::fs::FileExt;
     let end = Instant::now() + Duration::from_secs_f64(seconds);
+    let last = last.and_then(|path| File::create(path).ok());
     let mut forked = 0;
     while Instant::now() < end {
+        if forked % 64 == 0 && stop.is_some_and(|f| std::path::Path::new(f).exists()) {
+            break;
+        }
         // SAFETY: the child only calls `_exit`.
         let pid = unsafe { libc::fork() };
         if pid == 0 {
@@ -328,6 +389,9 @@ fn churn(seconds: f64) -> u64 {
         }
         if pid > 0 {
             forked += 1;
+            if let Some(f) = &last {
+                let _ = f.write_at(format!("{pid:<16}").as_bytes(), 0);
+            }
             let mut status = 0;
             // SAFETY: reaping our own child.
             unsafe { libc::waitpid(pid, &mut status, 0) };
@@ -348,9 +412,23 @@ impl Rng {
     }
 }
 
-fn stress(threads: u64, queries: u64, maxpid: u64) -> String {
+/// The number in file `f` (the PID `churn` forked last).
+fn last_pid(f: &File) -> u64 {
+    use std::os::unix::fs::FileExt;
+    let mut buf = [0u8; 16];
+    let n = f.read_at(&mut buf, 0).unwrap_or(0);
+    std::str::from_utf8(&buf[..n])
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(1)
+}
+
+/// PIDs from 1 to `maxpid`; or, with `maxpid` 0, among the 16 PIDs before the one in file
+/// `newest` (the PID `churn` forked last: processes being forked, exiting or just reaped).
+fn stress(threads: u64, queries: u64, maxpid: u64, newest: Option<String>) -> String {
     let workers: Vec<_> = (0..threads)
         .map(|t| {
+            let newest = newest.clone();
             std::thread::spawn(move || -> BTreeMap<String, u64> {
                 let mut tally = BTreeMap::new();
                 let Ok(mut f) = OpenOptions::new()
@@ -364,17 +442,25 @@ fn stress(threads: u64, queries: u64, maxpid: u64) -> String {
                 let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (t + 1));
                 let mut buf = vec![0u8; 1 << 20];
                 let mut sent = 0;
+                let last = newest.as_ref().map(File::open);
                 while sent < queries {
+                    let newest = match &last {
+                        Some(Ok(f)) => last_pid(f),
+                        _ => 0,
+                    };
+                    let pid = |rng: &mut Rng| match maxpid {
+                        0 => newest.saturating_sub(rng.below(16)).max(1),
+                        _ => 1 + rng.below(maxpid),
+                    };
                     let (request, n) = match rng.below(100) {
                         0 => ("all".to_string(), 1),
                         1..=9 => {
-                            let batch: Vec<String> = (0..16)
-                                .map(|_| (1 + rng.below(maxpid)).to_string())
-                                .collect();
+                            let batch: Vec<String> =
+                                (0..16).map(|_| pid(&mut rng).to_string()).collect();
                             (batch.join(" "), 16)
                         }
-                        10..=19 => (format!("{}@1", 1 + rng.below(maxpid)), 1),
-                        _ => ((1 + rng.below(maxpid)).to_string(), 1),
+                        10..=19 => (format!("{}@1", pid(&mut rng)), 1),
+                        _ => (pid(&mut rng).to_string(), 1),
                     };
                     sent += n;
                     let result = match f.write(request.as_bytes()) {
@@ -423,10 +509,17 @@ fn check(what: &str, rc: libc::c_int) {
 
 /// Forks; the parent waits for the child and exits with it. Returns in the child.
 fn fork_and_wait() {
+    fork_and_wait_then(|_| {});
+}
+
+/// Forks; the parent calls `before_wait` with the child's PID, then waits for the child and exits
+/// with it. Returns in the child.
+fn fork_and_wait_then(before_wait: impl FnOnce(libc::pid_t)) {
     // SAFETY: the process is single-threaded here.
     let pid = unsafe { libc::fork() };
     check("fork", pid);
     if pid > 0 {
+        before_wait(pid);
         let mut status = 0;
         // SAFETY: waiting for our own child.
         unsafe { libc::waitpid(pid, &mut status, 0) };
@@ -435,9 +528,14 @@ fn fork_and_wait() {
 }
 
 fn nest(depth: u32) -> ! {
-    for _ in 0..depth {
+    for level in 0..depth {
         // This process (PID 1 of the level above, or the caller) forks the helper...
-        fork_and_wait();
+        if level == 0 {
+            // The caller, in the initial namespace, reports the nest's host PIDs once it is up.
+            fork_and_wait_then(|helper| report::nest_pids(helper, depth));
+        } else {
+            fork_and_wait();
+        }
         // ...which moves into new PID and mount namespaces and forks the next level's PID 1.
         // SAFETY: plain system call.
         check("unshare", unsafe {
@@ -493,9 +591,18 @@ fn main() {
             println!("{result}");
             let _ = io::stdout().write_all(&text);
         }
-        "write-file" => match std::fs::read(arg(3)) {
-            Ok(data) => println!("{}", write_once(arg(2), &data)),
-            Err(e) => println!("{}", errno_name(&e)),
+        "write-file" => match (std::fs::read(arg(3)), args.get(4).map(|c| c.parse())) {
+            (Ok(data), None) => println!("{}", write_once(arg(2), &data)),
+            (Ok(data), Some(Ok(chunk))) if chunk > 0 => {
+                let results: Vec<String> =
+                    data.chunks(chunk).map(|c| write_once(arg(2), c)).collect();
+                println!("{}", results.join(" "));
+            }
+            (Ok(_), Some(_)) => {
+                eprintln!("{USAGE}");
+                exit(2)
+            }
+            (Err(e), _) => println!("{}", errno_name(&e)),
         },
         "pwrite" => println!("{}", pwrite(arg(2).parse().unwrap_or(0), &unescape(arg(3)))),
         "writes" => {
@@ -536,19 +643,68 @@ fn main() {
             );
         }
         "nest" => nest(arg(2).parse().unwrap_or(0)),
-        "churn" => println!("{}", churn(arg(2).parse().unwrap_or(1.0))),
+        "churn" => println!(
+            "{}",
+            churn(
+                arg(2).parse().unwrap_or(1.0),
+                args.get(3).map(String::as_str),
+                args.get(4).map(String::as_str)
+            )
+        ),
         "stress" => println!(
             "{}",
-            stress(
-                arg(2).parse().unwrap_or(1),
-                arg(3).parse().unwrap_or(1),
-                arg(4).parse().unwrap_or(1000)
-            )
+            match arg(4).strip_prefix('@') {
+                Some(newest) => stress(
+                    arg(2).parse().unwrap_or(1),
+                    arg(3).parse().unwrap_or(1),
+                    0,
+                    Some(newest.to_string())
+                ),
+                None => stress(
+                    arg(2).parse().unwrap_or(1),
+                    arg(3).parse().unwrap_or(1),
+                    arg(4).parse().unwrap_or(1000),
+                    None
+                ),
+            }
         ),
         "concurrent" => {
             let threads = arg(2).parse().unwrap_or(1);
             let rounds = arg(3).parse().unwrap_or(1);
             println!("{}", concurrent(threads, rounds, args[4..].to_vec()));
+        }
+        "check-all" => println!("{}", check_all::check_all()),
+        "cycles" => println!(
+            "{}",
+            cycles(arg(2), arg(3).parse().unwrap_or(1), &unescape(arg(4)))
+        ),
+        "nsinum" => {
+            for pid in &args[2..] {
+                let link = std::fs::read_link(format!("/proc/{pid}/ns/pid"));
+                let link = link
+                    .map(|l| l.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                println!("{}", link.trim_start_matches("pid:[").trim_end_matches(']'));
+            }
+        }
+        "log" => {
+            let seq = arg(2).parse().unwrap_or(0);
+            let mut out = io::stdout().lock();
+            for (_, text) in kmsg(Some(seq)) {
+                if report::log_filter(args.get(3).map(String::as_str), &text) {
+                    let _ = writeln!(out, "{text}");
+                }
+            }
+        }
+        "threads" => {
+            for _ in 0..arg(2).parse().unwrap_or(1) {
+                std::thread::spawn(|| loop {
+                    std::thread::park();
+                });
+            }
+            loop {
+                std::thread::park();
+            }
         }
         "-h" | "--help" => println!("{USAGE}"),
         _ => {

@@ -1,0 +1,193 @@
+//! `vmh check-all`: pidns's answers for every process against the kernel's own `/proc`.
+//!
+//! Asks `all`, then every listed PID again in one batch of single queries, and compares each
+//! answer with `/proc/PID/status` (`NSpid:`, `NStgid:`), `/proc/PID/comm` and
+//! `/proc/PID/ns/pid`, as seen from the caller's PID namespace (run it there with
+//! `nsenter -p -m`). Processes that start or exit while it runs are left out: only those that
+//! `/proc` listed both before and after the question are compared.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+
+/// One read-back line, as its `key=value` fields.
+type Fields = BTreeMap<String, String>;
+
+/// What `/proc` says of one process.
+struct Status {
+    nspid: String,
+    nstgid: String,
+    comm: String,
+    ns: String,
+    kthread: bool,
+}
+
+/// The PIDs `/proc` lists now.
+fn proc_pids() -> BTreeSet<i32> {
+    fs::read_dir("/proc")
+        .map(|dir| {
+            dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The inode in a `pid:[inode]` link, or the empty string.
+fn ns_inode(link: &str) -> String {
+    link.trim_start_matches("pid:[")
+        .trim_end_matches(']')
+        .to_string()
+}
+
+/// pidns's escaping of a command name: printable ASCII but `\` as is, the rest as `\xNN`.
+fn escape_comm(comm: &[u8]) -> String {
+    comm.iter()
+        .map(|&b| {
+            if (0x21..=0x7e).contains(&b) && b != b'\\' {
+                char::from(b).to_string()
+            } else {
+                format!("\\x{b:02x}")
+            }
+        })
+        .collect()
+}
+
+/// What `/proc` says of `pid`, or `None` once it is gone.
+fn status_of(pid: i32) -> Option<Status> {
+    let text = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map(|v| v.split_whitespace().collect::<Vec<_>>().join(","))
+    };
+    let mut comm = fs::read(format!("/proc/{pid}/comm")).ok()?;
+    if comm.last() == Some(&b'\n') {
+        comm.pop();
+    }
+    let ns = fs::read_link(format!("/proc/{pid}/ns/pid")).ok()?;
+    Some(Status {
+        nspid: field("NSpid:")?,
+        nstgid: field("NStgid:")?,
+        comm: escape_comm(&comm),
+        ns: ns_inode(&ns.to_string_lossy()),
+        kthread: field("Kthread:").as_deref() == Some("1"),
+    })
+}
+
+/// Read-back lines as their fields, in order.
+fn parse_answer(text: &str) -> Vec<Fields> {
+    text.lines()
+        .map(|line| {
+            line.split(' ')
+                .filter_map(|f| f.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// The differences between one read-back line and `/proc`'s view of the same process.
+fn compare(answer: &Fields, status: &Status, self_ns: &str) -> Vec<String> {
+    let get = |k: &str| answer.get(k).map_or("", String::as_str);
+    let mut diffs = Vec::new();
+    for (key, want) in [("nspid", &status.nspid), ("nstgid", &status.nstgid)] {
+        if get(key) != want {
+            diffs.push(format!("{key}: pidns {:?}, /proc {want:?}", get(key)));
+        }
+    }
+    // pidns shows the task's comm (at most 15 bytes); for kernel threads /proc shows longer
+    // names (a workqueue worker's current work, a kthread's full name) that begin with it.
+    let comm = get("comm");
+    let longer_name = status.kthread || comm.len() == 15;
+    if comm != status.comm && !(longer_name && status.comm.starts_with(comm)) {
+        diffs.push(format!("comm: pidns {comm:?}, /proc {:?}", status.comm));
+    }
+    let ns: Vec<&str> = get("ns").split(',').collect();
+    if ns.last() != Some(&status.ns.as_str()) {
+        diffs.push(format!("deepest ns: pidns {ns:?}, /proc {}", status.ns));
+    }
+    if ns.first() != Some(&self_ns) {
+        diffs.push(format!(
+            "outermost ns shown: {ns:?}, the reader's {self_ns}"
+        ));
+    }
+    let levels = get("level").split(',').count();
+    if levels != status.nspid.split(',').count() {
+        diffs.push(format!("{levels} levels for NSpid {}", status.nspid));
+    }
+    diffs
+}
+
+/// Runs the check; prints `ok N processes` or up to 40 differences.
+pub fn check_all() -> String {
+    let self_ns = fs::read_link("/proc/self/ns/pid")
+        .map(|l| ns_inode(&l.to_string_lossy()))
+        .unwrap_or_default();
+    let mut problems = Vec::new();
+
+    let before = proc_pids();
+    let (result, text) = crate::ask(b"all");
+    let after = proc_pids();
+    if result != "ok" {
+        problems.push(format!("all: write failed with {result}"));
+    }
+    let mut listed = BTreeMap::new();
+    for line in parse_answer(&String::from_utf8_lossy(&text)) {
+        let pid = line
+            .get("nspid")
+            .and_then(|n| n.split(',').next()?.parse::<i32>().ok());
+        match (line.get("query").map(String::as_str), pid) {
+            (Some("all"), Some(pid)) => {
+                listed.insert(pid, line);
+            }
+            _ => problems.push(format!("all: unexpected line {line:?}")),
+        }
+    }
+    // Processes alive during the whole question.
+    let stable: Vec<i32> = before.intersection(&after).copied().collect();
+    for &pid in &stable {
+        let Some(status) = status_of(pid) else {
+            continue;
+        };
+        match listed.get(&pid) {
+            None => problems.push(format!("all: {pid} ({}) missing", status.comm)),
+            Some(line) => problems.extend(
+                compare(line, &status, &self_ns)
+                    .into_iter()
+                    .map(|d| format!("all: {pid}: {d}")),
+            ),
+        }
+    }
+    for pid in listed.keys() {
+        if !before.contains(pid) && !after.contains(pid) {
+            problems.push(format!("all: lists {pid}, which /proc never showed"));
+        }
+    }
+
+    // Every process again, as one batch of single queries.
+    let batch: Vec<String> = stable.iter().map(i32::to_string).collect();
+    let (_, text) = crate::ask(batch.join(" ").as_bytes());
+    let answers: BTreeMap<i32, Fields> = parse_answer(&String::from_utf8_lossy(&text))
+        .into_iter()
+        .filter(|a| !a.contains_key("error"))
+        .filter_map(|a| Some((a.get("query")?.parse().ok()?, a)))
+        .collect();
+    for &pid in &stable {
+        let Some(status) = status_of(pid) else {
+            continue;
+        };
+        match answers.get(&pid) {
+            None => problems.push(format!("batch: no answer for {pid}")),
+            Some(line) => problems.extend(
+                compare(line, &status, &self_ns)
+                    .into_iter()
+                    .map(|d| format!("batch: {pid}: {d}")),
+            ),
+        }
+    }
+    if problems.is_empty() {
+        format!("ok {} processes", stable.len())
+    } else {
+        problems.truncate(40);
+        problems.join("\n")
+    }
+}
