@@ -105,7 +105,7 @@ impl fmt::Display for Query {
 ///
 /// This is the hot path of every lookup: numbers go through [`Decimal`], not `core::fmt`, and the
 /// line is put together in a buffer on the stack, so that `out` sees one write per line (for
-/// chains of up to a few levels) instead of one per piece.
+/// chains of up to three levels) instead of one per piece.
 pub(crate) fn write_answer(
     out: &mut impl Write,
     query: &Query,
@@ -138,7 +138,8 @@ struct Staged<'a, W: Write> {
     len: usize,
 }
 
-/// Room in [`Staged`]: a line of a chain of four levels with every number at its longest.
+/// Room in [`Staged`]: a whole line of up to three levels with every number at its longest (225
+/// bytes); longer lines are handed over in pieces.
 const STAGE_SIZE: usize = 256;
 
 impl<'a, W: Write> Staged<'a, W> {
