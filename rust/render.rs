@@ -6,8 +6,9 @@ use crate::{
     chain::{Chain, Level},
     decimal::Decimal,
     query::Query,
+    request::Answer,
 };
-use core::fmt::{Display, Write};
+use core::fmt::Display;
 use kernel::{
     fmt::{self, Formatter},
     prelude::*,
@@ -107,7 +108,7 @@ impl fmt::Display for Query {
 /// line is put together in a buffer on the stack, so that `out` sees one write per line (for
 /// chains of up to three levels) instead of one per piece.
 pub(crate) fn write_answer(
-    out: &mut impl Write,
+    out: &mut Answer<'_>,
     query: &Query,
     chain: &Chain,
     from: usize,
@@ -130,10 +131,10 @@ pub(crate) fn write_answer(
     line.flush()
 }
 
-/// Bytes on their way to a [`Write`], gathered on the stack and handed over in one piece when the
-/// buffer fills or at the end of the line.
-struct Staged<'a, W: Write> {
-    out: &'a mut W,
+/// Bytes on their way to an [`Answer`], gathered on the stack and handed over in one piece when
+/// the buffer fills or at the end of the line.
+struct Staged<'a, 'b> {
+    out: &'a mut Answer<'b>,
     buf: [u8; STAGE_SIZE],
     len: usize,
 }
@@ -142,8 +143,8 @@ struct Staged<'a, W: Write> {
 /// bytes); longer lines are handed over in pieces.
 const STAGE_SIZE: usize = 256;
 
-impl<'a, W: Write> Staged<'a, W> {
-    fn new(out: &'a mut W) -> Self {
+impl<'a, 'b> Staged<'a, 'b> {
+    fn new(out: &'a mut Answer<'b>) -> Self {
         Staged {
             out,
             buf: [0; STAGE_SIZE],
@@ -163,25 +164,20 @@ impl<'a, W: Write> Staged<'a, W> {
                 Ok(())
             }
             // Longer than the whole buffer (never, for the pieces of a line): straight through.
-            None => put_str(self.out, bytes),
+            None => self.out.put(bytes),
         }
     }
 
-    /// Hands what is gathered to `out`.
+    /// Hands what is gathered to the answer.
     fn flush(&mut self) -> fmt::Result {
-        put_str(self.out, &self.buf[..self.len])?;
+        self.out.put(&self.buf[..self.len])?;
         self.len = 0;
         Ok(())
     }
 }
 
-/// Writes ASCII `bytes` to `out` (the check is what makes them a `str`; it never fails here).
-fn put_str(out: &mut impl Write, bytes: &[u8]) -> fmt::Result {
-    out.write_str(core::str::from_utf8(bytes).map_err(|_| fmt::Error)?)
-}
-
 /// Writes the read-back line for a query that found no process.
-pub(crate) fn write_missing(out: &mut impl Write, query: &Query) -> fmt::Result {
+pub(crate) fn write_missing(out: &mut Answer<'_>, query: &Query) -> fmt::Result {
     let mut line = Staged::new(out);
     line.put(b"query=")?;
     put_query(&mut line, query)?;
@@ -190,7 +186,7 @@ pub(crate) fn write_missing(out: &mut impl Write, query: &Query) -> fmt::Result 
 }
 
 /// Puts `query` as the user wrote it, like its `Display` but without `core::fmt`.
-fn put_query(line: &mut Staged<'_, impl Write>, query: &Query) -> fmt::Result {
+fn put_query(line: &mut Staged<'_, '_>, query: &Query) -> fmt::Result {
     match *query {
         Query::Pid(nr) => line.put(Decimal::new(nr.into()).as_bytes()),
         Query::PidIn { nr, ns_of } => {
@@ -204,7 +200,7 @@ fn put_query(line: &mut Staged<'_, impl Write>, query: &Query) -> fmt::Result {
 
 /// Puts `field` of every level, comma-separated.
 fn put_list(
-    line: &mut Staged<'_, impl Write>,
+    line: &mut Staged<'_, '_>,
     levels: &[Level],
     field: impl Fn(&Level) -> i64,
 ) -> fmt::Result {
@@ -218,14 +214,14 @@ fn put_list(
 }
 
 /// Writes a command name, escaping bytes other than printable ASCII, and `\`, as `\xNN`.
-pub(crate) fn write_comm(out: &mut impl Write, comm: &BStr) -> fmt::Result {
+pub(crate) fn write_comm(out: &mut Answer<'_>, comm: &BStr) -> fmt::Result {
     let mut line = Staged::new(out);
     put_comm(&mut line, comm)?;
     line.flush()
 }
 
 /// Puts a command name, escaped as [`write_comm`] says.
-fn put_comm(line: &mut Staged<'_, impl Write>, comm: &BStr) -> fmt::Result {
+fn put_comm(line: &mut Staged<'_, '_>, comm: &BStr) -> fmt::Result {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut rest: &[u8] = comm;
     while !rest.is_empty() {

@@ -14,11 +14,18 @@ use kernel::{pid_namespace::PidNamespace, prelude::*};
 /// Where the read-back text of a request goes: a buffer reused from one request to the next.
 pub(crate) struct Answer<'a>(pub(crate) &'a mut KVVec<u8>);
 
+impl Answer<'_> {
+    /// Appends `bytes` (ASCII text: the read-back is built from digits, keys and escaped names).
+    pub(crate) fn put(&mut self, bytes: &[u8]) -> fmt::Result {
+        self.0
+            .extend_from_slice(bytes, GFP_KERNEL)
+            .map_err(|_| fmt::Error)
+    }
+}
+
 impl fmt::Write for Answer<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.0
-            .extend_from_slice(s.as_bytes(), GFP_KERNEL)
-            .map_err(|_| fmt::Error)
+        self.put(s.as_bytes())
     }
 }
 

@@ -262,15 +262,21 @@ fn print_log_cost(rows: &[Row], depth: usize) {
     println!();
 }
 
-/// Cost against depth: growth should follow the levels printed, nothing more.
-fn print_depths(rows: &[Row]) {
-    let mut depths: Vec<usize> = rows
+/// The distinct `levels_or_n` of a section's rows, in order.
+fn sizes_of(rows: &[Row], section: &str) -> Vec<usize> {
+    let mut sizes: Vec<usize> = rows
         .iter()
-        .filter(|r| r.section == DEPTH)
+        .filter(|r| r.section == section)
         .map(|r| r.levels_or_n)
         .collect();
-    depths.sort_unstable();
-    depths.dedup();
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes
+}
+
+/// Cost against depth: growth should follow the levels printed, nothing more.
+fn print_depths(rows: &[Row]) {
+    let depths = sizes_of(rows, DEPTH);
     if depths.is_empty() {
         return;
     }
@@ -293,13 +299,7 @@ fn print_depths(rows: &[Row]) {
 
 /// Whole-system map: one `all` against a /proc scan.
 fn print_map(rows: &[Row]) {
-    let mut sizes: Vec<usize> = rows
-        .iter()
-        .filter(|r| r.section == MAP)
-        .map(|r| r.levels_or_n)
-        .collect();
-    sizes.sort_unstable();
-    sizes.dedup();
+    let sizes = sizes_of(rows, MAP);
     if sizes.is_empty() {
         return;
     }

@@ -165,30 +165,32 @@ fn report_socket() -> Res<(OwnedFd, OwnedFd)> {
         tv_sec: REPORT_TIMEOUT_S,
         tv_usec: 0,
     };
-    // SAFETY: each option value is a live local of the size passed.
-    unsafe {
-        if libc::setsockopt(
-            mine.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_PASSCRED,
-            (&one as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        ) < 0
-        {
-            return Err(sys::os_err("setsockopt(SO_PASSCRED)"));
-        }
-        if libc::setsockopt(
-            mine.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
-            (&timeout as *const libc::timeval).cast(),
-            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-        ) < 0
-        {
-            return Err(sys::os_err("setsockopt(SO_RCVTIMEO)"));
-        }
-    }
+    set_socket_option(&mine, libc::SO_PASSCRED, &one, "setsockopt(SO_PASSCRED)")?;
+    set_socket_option(
+        &mine,
+        libc::SO_RCVTIMEO,
+        &timeout,
+        "setsockopt(SO_RCVTIMEO)",
+    )?;
     Ok((mine, theirs))
+}
+
+/// `setsockopt(sock, SOL_SOCKET, name, value)`; `what` names the call in the error.
+fn set_socket_option<T>(sock: &OwnedFd, name: libc::c_int, value: &T, what: &str) -> Res<()> {
+    // SAFETY: `value` is a live reference, valid for reads of the size passed.
+    let r = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            name,
+            (value as *const T).cast(),
+            std::mem::size_of::<T>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(sys::os_err(what));
+    }
+    Ok(())
 }
 
 /// One report and the sender's PID in the bench's namespace (from SCM_CREDENTIALS).

@@ -32,7 +32,7 @@ fn proc_pids() -> BTreeSet<i32> {
 }
 
 /// The inode in a `pid:[inode]` link, or the empty string.
-fn ns_inode(link: &str) -> String {
+pub fn ns_inode(link: &str) -> String {
     link.trim_start_matches("pid:[")
         .trim_end_matches(']')
         .to_string()

@@ -684,7 +684,7 @@ fn main() {
                 let link = link
                     .map(|l| l.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                println!("{}", link.trim_start_matches("pid:[").trim_end_matches(']'));
+                println!("{}", check_all::ns_inode(&link));
             }
         }
         "log" => {
