@@ -5,21 +5,15 @@
 //! The copy ([`Chain`]) is taken under the RCU read lock and owns its data, so that formatting
 //! and logging, which may sleep, happen after the lock is dropped.
 
-use crate::pid_ref::PidRef;
+use crate::{pid_ref::PidRef, shim};
 use kernel::{
     bindings,
-    ffi::{c_char, c_void},
     pid_namespace::PidNamespace,
     str::BStr,
     sync::rcu, //
 };
 
-// Field reads of `struct task_struct` are done in C (`proc_shim.c` says why). The pointers are
-// untyped here because bindgen's `task_struct` contains types that are not FFI-safe.
-extern "C" {
-    fn pidns_task_comm(task: *mut c_void, buf: *mut c_char);
-    fn pidns_task_tgid(task: *mut c_void) -> *mut c_void;
-}
+// Field reads of `struct task_struct` are done in C (`helpers.c` says why).
 
 /// The most levels a PID can have: the initial namespace and `MAX_PID_NS_LEVEL` below it.
 pub(crate) const MAX_LEVELS: usize = bindings::MAX_PID_NS_LEVEL as usize + 1;
@@ -91,7 +85,7 @@ impl Chain {
         }
         // SAFETY: `task` is valid under RCU (task structs are freed after a grace period), and
         // `task_tgid()`, which the shim calls, requires the RCU read lock, held by `_rcu`.
-        let tgid_pid = unsafe { pidns_task_tgid(task.cast()) }.cast::<bindings::pid>();
+        let tgid_pid = unsafe { shim::pidnsmod_task_tgid(task) };
         // SAFETY: `pid` is valid by the function's requirements; `level` and
         // `numbers[0..=level]` are written by `alloc_pid()` before the pid is published and
         // never change; `numbers` has `level + 1` entries.
@@ -122,7 +116,7 @@ impl Chain {
         }
         // SAFETY: `task` is valid under RCU, and `chain.comm` has the `TASK_COMM_LEN` bytes the
         // shim copies into it.
-        unsafe { pidns_task_comm(task.cast(), chain.comm.as_mut_ptr().cast()) };
+        unsafe { shim::pidnsmod_task_comm(task, chain.comm.as_mut_ptr().cast()) };
         Some(chain)
     }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! KUnit tests of the parser and the formatter, run when the module loads on a kernel with
-//! `CONFIG_KUNIT` (their KTAP results go to the kernel log, where `make test` counts them).
+//! KUnit tests of the parser and the formatter, in the test module `pidns_kunit.ko`: they run
+//! when it loads on a kernel with `CONFIG_KUNIT` (their KTAP results go to the kernel log, where
+//! `make test` counts them).
 
 use kernel::prelude::*;
 
@@ -47,7 +48,13 @@ mod query_tests {
 
 #[kunit_tests(pidns_render)]
 mod render_tests {
-    use crate::{chain::Chain, pid_ref::PidRef, query::Query, render, request::Answer};
+    use crate::{
+        chain::Chain,
+        pid_ref::PidRef,
+        query::Query,
+        render,
+        request::{Answer, MAX_ANSWER},
+    };
     use core::fmt::Write;
     use kernel::{bindings, prelude::*};
 
@@ -68,12 +75,17 @@ mod render_tests {
         let pid = PidRef::find_in_current_ns(nr).ok_or(ESRCH)?;
         let chain = Chain::of(&pid).ok_or(ESRCH)?;
         let mut buf = KVVec::new();
-        render::write_answer(&mut Answer(&mut buf), &Query::Pid(nr), &chain, 0)
-            .map_err(|_| ENOMEM)?;
+        render::write_answer(
+            &mut Answer::new(&mut buf, MAX_ANSWER),
+            &Query::Pid(nr),
+            &chain,
+            0,
+        )
+        .map_err(|_| ENOMEM)?;
 
         let mut want = KVVec::new();
         write!(
-            Answer(&mut want),
+            Answer::new(&mut want, MAX_ANSWER),
             "query={nr} nspid={nr} nstgid={nr} level=0 ns="
         )
         .map_err(|_| ENOMEM)?;
@@ -106,7 +118,7 @@ mod render_tests {
             i64::MIN,
         ] {
             let mut want = KVVec::new();
-            write!(Answer(&mut want), "{value}").map_err(|_| ENOMEM)?;
+            write!(Answer::new(&mut want, MAX_ANSWER), "{value}").map_err(|_| ENOMEM)?;
             assert_eq!(Decimal::new(value).as_bytes(), &want[..]);
         }
         Ok(())
@@ -116,16 +128,33 @@ mod render_tests {
     fn escapes_unprintable_command_names() -> Result {
         let mut buf = KVVec::new();
         let comm = kernel::str::BStr::from_bytes(b"a b\\c\xffd\t");
-        render::write_comm(&mut Answer(&mut buf), comm).map_err(|_| ENOMEM)?;
+        render::write_comm(&mut Answer::new(&mut buf, MAX_ANSWER), comm).map_err(|_| ENOMEM)?;
         assert_eq!(&buf[..], b"a\\x20b\\x5cc\\xffd\\x09");
+        Ok(())
+    }
+
+    #[test]
+    fn escapes_command_names_in_the_kernel_log() -> Result {
+        let mut buf = KVVec::new();
+        let comm = kernel::str::BStr::from_bytes(b"x) level 0\\");
+        Answer::new(&mut buf, MAX_ANSWER)
+            .write_fmt(kernel::prelude::fmt!(
+                "{}",
+                render::CommInParens(Some(comm))
+            ))
+            .map_err(|_| ENOMEM)?;
+        assert_eq!(&buf[..], b" (x)\\x20level\\x200\\x5c)");
         Ok(())
     }
 
     #[test]
     fn formats_a_missing_process() -> Result {
         let mut buf = KVVec::new();
-        render::write_missing(&mut Answer(&mut buf), &Query::PidIn { nr: 7, ns_of: 9 })
-            .map_err(|_| ENOMEM)?;
+        render::write_missing(
+            &mut Answer::new(&mut buf, MAX_ANSWER),
+            &Query::PidIn { nr: 7, ns_of: 9 },
+        )
+        .map_err(|_| ENOMEM)?;
         assert_eq!(&buf[..], b"query=7@9 error=ESRCH\n");
         Ok(())
     }

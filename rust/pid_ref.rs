@@ -5,7 +5,7 @@
 //! C header: [`include/linux/pid.h`](srctree/include/linux/pid.h)
 
 use core::ptr::NonNull;
-use kernel::{bindings, pid_namespace::PidNamespace};
+use kernel::{bindings, pid_namespace::PidNamespace, sync::rcu};
 
 /// A counted reference to a `struct pid`, dropped with `put_pid`.
 ///
@@ -29,6 +29,15 @@ impl PidRef {
     /// The raw pointer, valid for as long as `self` lives.
     pub(crate) fn as_ptr(&self) -> *mut bindings::pid {
         self.0.as_ptr()
+    }
+
+    /// Whether a task uses this pid as its PID: `false` once the process has exited, or when the
+    /// number only names a process group or session. Nothing is copied.
+    pub(crate) fn has_task(&self) -> bool {
+        let _rcu = rcu::read_lock();
+        // SAFETY: the pid is valid by the type invariant, and `pid_task()` requires the RCU read
+        // lock, held by `_rcu`; only the result's nullness is used, not the task.
+        !unsafe { bindings::pid_task(self.as_ptr(), bindings::pid_type_PIDTYPE_PID) }.is_null()
     }
 
     /// The PID namespace this pid was allocated in: the deepest one it has a number in.

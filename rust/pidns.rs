@@ -24,14 +24,13 @@ use kernel::prelude::*;
 
 mod chain;
 mod decimal;
-#[cfg(CONFIG_KUNIT)]
-mod kunit;
 mod latest;
 mod pid_ref;
 mod proc_file;
 mod query;
 mod render;
 mod request;
+mod shim;
 
 module! {
     type: PidNs,
@@ -48,8 +47,16 @@ module! {
             default: true,
             description: "Log every answer to /proc/pidns in the kernel log (pid= always logs)",
         },
+        max_answer: usize {
+            default: crate::request::MAX_ANSWER,
+            description: "Longest answer of one request to /proc/pidns, in bytes (EOVERFLOW past it)",
+        },
     },
 }
+
+/// The range of `max_answer`: room for one line of the deepest chain, and at most 1 GiB.
+const MIN_MAX_ANSWER: usize = 4096;
+const MAX_MAX_ANSWER: usize = 1 << 30;
 
 struct PidNs {
     _proc_file: proc_file::ProcFile,
@@ -68,8 +75,13 @@ impl kernel::Module for PidNs {
                 None => pr_warn!("pid {nr}: no such process\n"),
             }
         }
+        let max_answer = module_parameters::max_answer.value();
+        if !(MIN_MAX_ANSWER..=MAX_MAX_ANSWER).contains(&max_answer) {
+            pr_err!("max_answer={max_answer}: from {MIN_MAX_ANSWER} to {MAX_MAX_ANSWER} bytes\n");
+            return Err(EINVAL);
+        }
         Ok(PidNs {
-            _proc_file: proc_file::ProcFile::create(module_parameters::log.value())?,
+            _proc_file: proc_file::ProcFile::create(module_parameters::log.value(), max_answer)?,
         })
     }
 }

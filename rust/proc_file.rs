@@ -14,36 +14,38 @@
 //! handler holds the RCU read lock across them.
 
 use crate::{
-    latest::Latest,
+    latest::{Latest, Text},
     query,
-    request::{self, Answer},
+    request::{self, user_sized, Answer},
+    shim,
 };
 use core::{ffi::c_void, ptr::NonNull};
 use kernel::{
-    bindings, current,
+    current,
     ffi::c_char,
     new_mutex,
     prelude::*,
-    sync::Mutex,
+    sync::{Arc, Mutex},
     types::ForeignOwnable,
     uaccess::{UserPtr, UserSlice},
 };
 
-/// Opaque `struct proc_dir_entry`, known to Rust only by pointer.
-#[repr(C)]
-struct ProcDirEntry {
-    _opaque: [u8; 0],
-}
-
-extern "C" {
-    fn pidns_proc_create(name: *const c_char, mode: u16, shared: *mut c_void) -> *mut ProcDirEntry;
-    fn pidns_proc_remove(entry: *mut ProcDirEntry);
-    fn pidns_warn_ratelimit() -> bool;
-    fn pidns_file_rewind(file: *mut c_void);
-}
+// The handlers below are the ones `shim.h` declares (and `proc_shim.c` calls): checked here
+// against bindgen's reading of the header, so a signature that drifts does not build.
+const _: () = {
+    let _: [unsafe extern "C" fn(_) -> _; 2] = [shim::pidnsmod_proc_open, pidnsmod_proc_open];
+    let _: [unsafe extern "C" fn(_); 2] = [shim::pidnsmod_proc_release, pidnsmod_proc_release];
+    let _: [unsafe extern "C" fn(_, _, _, _) -> _; 2] =
+        [shim::pidnsmod_proc_read, pidnsmod_proc_read];
+    let _: [unsafe extern "C" fn(_, _, _, _) -> _; 2] =
+        [shim::pidnsmod_proc_write, pidnsmod_proc_write];
+};
 
 /// Name of the file under `/proc`.
 const NAME: &CStr = c"pidns";
+
+/// Its path, to find an entry of that name that is already there.
+const PATH: &CStr = c"/proc/pidns";
 
 /// Root may read and write; nobody else may open it.
 const MODE: u16 = 0o600;
@@ -56,19 +58,29 @@ pub(crate) const MAX_REQUEST: usize = 64 * 1024;
 struct Shared {
     /// Log every answer (the `log` module parameter).
     log: bool,
+    /// The longest answer of one request, in bytes (the `max_answer` module parameter).
+    max_answer: usize,
     #[pin]
     latest: Mutex<Latest>,
 }
 
 /// What one open file remembers.
+///
+/// The file has no position (the shim opens it with `stream_open()`): `cursor` says how much of
+/// `answer` has been read, and goes back to 0 whenever `answer` is replaced. A write that fails
+/// before answering (`EINVAL`, `E2BIG`, `EOVERFLOW`, `EINTR`, `ENOMEM`) changes neither, so a
+/// reader sees an old answer or a new one whole, never a mix.
 struct FileState {
-    /// The bytes of the request being answered (kept to reuse the allocation).
+    /// The bytes of the request being answered (kept to reuse the allocation: at most
+    /// [`MAX_REQUEST`] bytes).
     request: KVVec<u8>,
-    /// The answer this file reads back.
-    answer: KVVec<u8>,
-    /// Whether `answer` is set: by a write on this file, or copied from [`Latest`] at the first
-    /// read of a file that has not written.
+    /// The answer this file reads back: written on this file, or taken from [`Latest`] at the
+    /// first read of a file that has not written (`None` when there was none).
+    answer: Option<Text>,
+    /// Whether `answer` is set (it may still be `None`).
     has_answer: bool,
+    /// How many bytes of `answer` were read.
+    cursor: usize,
 }
 
 /// `file->private_data` of an open `/proc/pidns`.
@@ -85,7 +97,7 @@ struct OpenFile {
 /// `entry` is the entry returned by `proc_create_data()` with a pointer to `*_shared` as its
 /// data, and not yet removed.
 pub(crate) struct ProcFile {
-    entry: NonNull<ProcDirEntry>,
+    entry: NonNull<shim::proc_dir_entry>,
     /// Owned here, used by the handlers through the entry's data pointer.
     _shared: Pin<KBox<Shared>>,
 }
@@ -98,10 +110,19 @@ unsafe impl Sync for ProcFile {}
 
 impl ProcFile {
     /// Creates `/proc/pidns`. From here on its handlers may run at any time.
-    pub(crate) fn create(log: bool) -> Result<Self> {
+    ///
+    /// Fails with `EEXIST` when procfs has a `pidns` entry already (another module made it):
+    /// `proc_create_data()` would warn and fail.
+    pub(crate) fn create(log: bool, max_answer: usize) -> Result<Self> {
+        // SAFETY: `PATH` is a NUL-terminated string; the lookup has no other requirement.
+        if unsafe { shim::pidnsmod_path_on_procfs(PATH.as_char_ptr()) } {
+            pr_err!("{PATH} exists already (another module made it): not loaded\n");
+            return Err(EEXIST);
+        }
         let shared = KBox::pin_init(
             pin_init!(Shared {
                 log,
+                max_answer,
                 latest <- new_mutex!(Latest::new()),
             }),
             GFP_KERNEL,
@@ -109,7 +130,8 @@ impl ProcFile {
         let data = core::ptr::from_ref::<Shared>(&shared).cast_mut().cast();
         // SAFETY: `NAME` is a NUL-terminated string that lives forever. `data` points to the
         // pinned `Shared`, which lives in `self` until after `drop` has removed the entry.
-        let entry = unsafe { pidns_proc_create(NAME.as_char_ptr(), MODE, data) };
+        let entry = unsafe { shim::pidnsmod_proc_create(NAME.as_char_ptr(), MODE, data) };
+        // Past the check above, what remains is running out of memory (or of procfs inodes).
         let entry = NonNull::new(entry).ok_or(ENOMEM)?;
         // INVARIANT: `entry` was just created with `data` pointing to `*shared`.
         Ok(ProcFile {
@@ -124,14 +146,8 @@ impl Drop for ProcFile {
         // SAFETY: by the type invariant the entry is live; it is removed once, here.
         // `proc_remove()` waits for handlers in flight and releases every file still open, so
         // nothing uses `self._shared` (dropped after this) or an `OpenFile` once it returns.
-        unsafe { pidns_proc_remove(self.entry.as_ptr()) };
+        unsafe { shim::pidnsmod_proc_remove(self.entry.as_ptr()) };
     }
-}
-
-/// Whether a warning that user input triggers may be logged now (the kernel's printk limiter).
-pub(crate) fn warn_ratelimit() -> bool {
-    // SAFETY: `pidns_warn_ratelimit()` only updates its own static limiter state.
-    unsafe { pidns_warn_ratelimit() }
 }
 
 /// Turns a handler's result into what procfs expects: a byte count or a negative errno.
@@ -149,21 +165,22 @@ fn to_ssize(result: Result<usize>) -> isize {
 ///
 /// Called by the shim only, with `private` pointing to the new file's `private_data`.
 #[no_mangle]
-unsafe extern "C" fn pidns_proc_open(private: *mut *mut c_void) -> c_int {
+unsafe extern "C" fn pidnsmod_proc_open(private: *mut *mut c_void) -> c_int {
     let open = KBox::pin_init(
         pin_init!(OpenFile {
             state <- new_mutex!(FileState {
                 request: KVVec::new(),
-                answer: KVVec::new(),
+                answer: None,
                 has_answer: false,
+                cursor: 0,
             }),
         }),
-        GFP_KERNEL,
+        GFP_KERNEL_ACCOUNT,
     );
     match open {
         Ok(open) => {
             // SAFETY: by the function's requirements `private` is valid for writes. The
-            // pointer is given back to `from_foreign()` once, by `pidns_proc_release()`.
+            // pointer is given back to `from_foreign()` once, by `pidnsmod_proc_release()`.
             unsafe { *private = open.into_foreign() };
             0
         }
@@ -175,10 +192,11 @@ unsafe extern "C" fn pidns_proc_open(private: *mut *mut c_void) -> c_int {
 ///
 /// # Safety
 ///
-/// Called by the shim only, once per file, with the `private_data` that `pidns_proc_open()` set.
+/// Called by the shim only, once per file, with the `private_data` that `pidnsmod_proc_open()`
+/// set.
 #[no_mangle]
-unsafe extern "C" fn pidns_proc_release(open: *mut c_void) {
-    // SAFETY: `open` came from `into_foreign()` in `pidns_proc_open()`; procfs releases a file
+unsafe extern "C" fn pidnsmod_proc_release(open: *mut c_void) {
+    // SAFETY: `open` came from `into_foreign()` in `pidnsmod_proc_open()`; procfs releases a file
     // once, after its last read or write has returned.
     drop(unsafe { <Pin<KBox<OpenFile>>>::from_foreign(open) });
 }
@@ -193,7 +211,7 @@ unsafe fn unpack<'a>(shared: *mut c_void, open: *mut c_void) -> (&'a Shared, Pin
     // SAFETY: the entry's data is the `Shared` that `ProcFile` keeps alive while the entry
     // exists, and procfs runs no handler after `proc_remove()`.
     let shared = unsafe { &*shared.cast::<Shared>() };
-    // SAFETY: `open` came from `into_foreign()` in `pidns_proc_open()` and is freed only at
+    // SAFETY: `open` came from `into_foreign()` in `pidnsmod_proc_open()` and is freed only at
     // release, after the last handler on the file returned.
     let open = unsafe { <Pin<KBox<OpenFile>>>::borrow(open) };
     (shared, open)
@@ -204,44 +222,27 @@ unsafe fn unpack<'a>(shared: *mut c_void, open: *mut c_void) -> (&'a Shared, Pin
 /// # Safety
 ///
 /// Called by the shim only: `shared` is the entry's data (a `Shared`), `open` the file's
-/// `private_data` (an `OpenFile`), `file` the `struct file`, `buf` a user-space pointer (checked
-/// by the copy), `ppos` the file position.
+/// `private_data` (an `OpenFile`), `buf` a user-space pointer (checked by the copy).
 #[no_mangle]
-unsafe extern "C" fn pidns_proc_write(
+unsafe extern "C" fn pidnsmod_proc_write(
     shared: *mut c_void,
     open: *mut c_void,
-    file: *mut c_void,
     buf: *const c_char,
     count: usize,
-    ppos: *mut bindings::loff_t,
 ) -> isize {
     // SAFETY: the shim passes the entry's data and the file's private data.
     let (shared, open) = unsafe { unpack(shared, open) };
     let buf = UserPtr::from_ptr(buf.cast_mut().cast());
-    // SAFETY: procfs passes a valid position for the duration of the call.
-    let ppos = unsafe { &mut *ppos };
-    let result = write(shared, &open, buf, count, ppos);
-    if result == Err(ESRCH) {
-        // Answered, but failing: the VFS keeps the old position, so rewind the file here.
-        // SAFETY: `file` is the file this handler runs for, open for the whole call.
-        unsafe { pidns_file_rewind(file) };
-    }
-    to_ssize(result)
+    to_ssize(write(shared, &open, buf, count))
 }
 
 /// Reads one request from user space and answers it; returns the bytes consumed.
 ///
-/// Once the request is answered (also when some query found no process), the file's position
-/// `pos` goes back to 0, so that the next read starts at the beginning of the new answer.
-fn write(
-    shared: &Shared,
-    open: &OpenFile,
-    buf: UserPtr,
-    count: usize,
-    pos: &mut i64,
-) -> Result<usize> {
+/// Once the request is answered (also when some query found no process: `ESRCH`), its answer
+/// replaces the file's and is read from its start.
+fn write(shared: &Shared, open: &OpenFile, buf: UserPtr, count: usize) -> Result<usize> {
     if count > MAX_REQUEST {
-        if shared.log && warn_ratelimit() {
+        if shared.log && request::warn_ratelimit() {
             pr_warn!("request of {count} bytes rejected (E2BIG): at most {MAX_REQUEST}\n");
         }
         return Err(E2BIG);
@@ -254,74 +255,70 @@ fn write(
         request,
         answer,
         has_answer,
+        cursor,
     } = &mut *state;
     request.clear();
     UserSlice::new(buf, count)
         .reader()
-        .read_all(request, GFP_KERNEL)?;
+        .read_all(request, user_sized())?;
     // The whole request is checked before anything is looked up or logged.
     let queries = query::parse(request).map_err(|e| {
-        if shared.log && warn_ratelimit() {
+        if shared.log && request::warn_ratelimit() {
             pr_warn!("request rejected (EINVAL): {}\n", e.reason());
         }
         EINVAL
     })?;
 
-    answer.clear();
-    *has_answer = true;
-    *pos = 0;
-    let result = request::answer(queries, ns, shared.log, &mut Answer(answer));
+    // A new buffer for each answer: the file's old one may be read by fresh opens still, and a
+    // huge answer's memory goes back once nothing reads it.
+    let mut text = KVVec::new();
+    let mut out = Answer::new(&mut text, shared.max_answer);
+    let result = request::answer(queries, ns, shared.log, &mut out);
     if result.is_ok() || result == Err(ESRCH) {
-        shared.latest.lock().publish(ns, answer)?;
+        let text = Arc::new(text, user_sized())?;
+        shared.latest.lock().publish(ns, text.clone())?;
+        *answer = Some(text);
+        *has_answer = true;
+        *cursor = 0;
     }
     result.map(|()| count)
 }
 
-/// `proc_ops::proc_read`: reads back the file's answer from `*ppos` on.
+/// `proc_ops::proc_read`: reads back the file's answer from where the last read stopped.
 ///
 /// # Safety
 ///
-/// As for [`pidns_proc_write`], with `buf` a user-space destination.
+/// As for [`pidnsmod_proc_write`], with `buf` a user-space destination.
 #[no_mangle]
-unsafe extern "C" fn pidns_proc_read(
+unsafe extern "C" fn pidnsmod_proc_read(
     shared: *mut c_void,
     open: *mut c_void,
     buf: *mut c_char,
     count: usize,
-    ppos: *mut bindings::loff_t,
 ) -> isize {
     // SAFETY: the shim passes the entry's data and the file's private data.
     let (shared, open) = unsafe { unpack(shared, open) };
-    // SAFETY: procfs passes a valid position for the duration of the call.
-    let ppos = unsafe { &mut *ppos };
-    to_ssize(read(
-        shared,
-        &open,
-        UserPtr::from_ptr(buf.cast()),
-        count,
-        ppos,
-    ))
+    to_ssize(read(shared, &open, UserPtr::from_ptr(buf.cast()), count))
 }
 
-/// Copies the file's answer, from `*pos` on, to user space; returns the bytes copied.
-fn read(
-    shared: &Shared,
-    open: &OpenFile,
-    buf: UserPtr,
-    count: usize,
-    pos: &mut i64,
-) -> Result<usize> {
+/// Copies the file's answer, from its cursor on, to user space; returns the bytes copied.
+fn read(shared: &Shared, open: &OpenFile, buf: UserPtr, count: usize) -> Result<usize> {
     let mut state = open.state.lock();
     if !state.has_answer {
         let task = current!();
         let ns = task.active_pid_ns().ok_or(ESRCH)?;
-        shared.latest.lock().copy_into(ns, &mut state.answer)?;
+        state.answer = shared.latest.lock().get(ns);
         state.has_answer = true;
+        state.cursor = 0;
     }
-    let start = usize::try_from(*pos).map_err(|_| EINVAL)?;
-    let rest = state.answer.get(start..).unwrap_or(&[]);
+    let FileState { answer, cursor, .. } = &mut *state;
+    let text: &[u8] = match answer {
+        Some(text) => text,
+        None => &[],
+    };
+    let rest = text.get(*cursor..).unwrap_or(&[]);
     let n = rest.len().min(count);
     UserSlice::new(buf, n).writer().write_slice(&rest[..n])?;
-    *pos += i64::try_from(n).map_err(|_| EINVAL)?;
+    *cursor += n;
     Ok(n)
 }

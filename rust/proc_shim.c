@@ -1,115 +1,79 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The one place where pidns's Rust meets C it cannot reach from Rust safely.
- *
- * - procfs: the kernel has no Rust abstraction for proc_create() and struct
- *   proc_ops, and neither is in the Rust bindings, so this file holds the
- *   proc_ops table and forwards every call to the Rust handlers in
- *   proc_file.rs, with the entry's data and the file's private data unpacked.
- * - struct task_struct: its layout as bindgen sees it need not be the
- *   compiler's. Without CONFIG_SCHEDSTATS, struct sched_statistics is empty
- *   but ____cacheline_aligned; bindgen drops the alignment, and every field
- *   after it (comm among them) is 48 bytes off in Rust (measured on 7.3.4).
- *   So the two task fields pidns needs are read here.
- * - the kernel's printk rate limiter, a static C object.
- *
+ * /proc/pidns in C: the kernel has no Rust abstraction for procfs, and neither
+ * proc_create_data() nor struct proc_ops is in the Rust bindings. This file
+ * holds the proc_ops table and forwards every call to the Rust handlers in
+ * proc_file.rs, with the entry's data and the file's private data unpacked.
  * No logic lives here.
  */
 
 #include <linux/fs.h>
+#include <linux/namei.h>
+#include <linux/magic.h>
 #include <linux/proc_fs.h>
-#include <linux/ratelimit.h>
-#include <linux/sched.h>
-#include <linux/sched/signal.h>
-#include <linux/string.h>
 
-/* Implemented in Rust (proc_file.rs). */
-int pidns_proc_open(void **open);
-void pidns_proc_release(void *open);
-ssize_t pidns_proc_read(void *shared, void *open, char __user *buf, size_t count, loff_t *ppos);
-ssize_t pidns_proc_write(void *shared, void *open, struct file *file, const char __user *buf,
-			 size_t count, loff_t *ppos);
+#include "shim.h"
 
-/* Called from Rust (proc_file.rs). */
-struct proc_dir_entry *pidns_proc_create(const char *name, umode_t mode, void *shared);
-void pidns_proc_remove(struct proc_dir_entry *entry);
-bool pidns_warn_ratelimit(void);
-void pidns_task_comm(struct task_struct *task, char *buf);
-struct pid *pidns_task_tgid(struct task_struct *task);
-void pidns_file_rewind(struct file *file);
-
-static int pidns_open(struct inode *inode, struct file *file)
+/*
+ * The file has no position (stream_open()): reads continue where the last one
+ * stopped and every answer is read from its start (proc_file.rs keeps that
+ * cursor), so lseek(), pread() and pwrite() fail with ESPIPE and the handlers
+ * below get no position to keep consistent.
+ */
+static int pidnsmod_open(struct inode *inode, struct file *file)
 {
-	return pidns_proc_open(&file->private_data);
+	int err = stream_open(inode, file);
+
+	return err ? err : pidnsmod_proc_open(&file->private_data);
 }
 
-static int pidns_release(struct inode *inode, struct file *file)
+static int pidnsmod_release(struct inode *inode, struct file *file)
 {
-	pidns_proc_release(file->private_data);
+	pidnsmod_proc_release(file->private_data);
 	return 0;
 }
 
-static ssize_t pidns_read(struct file *file, char __user *buf, size_t count, loff_t *ppos)
+static ssize_t pidnsmod_read(struct file *file, char __user *buf, size_t count, loff_t *ppos)
 {
-	return pidns_proc_read(pde_data(file_inode(file)), file->private_data, buf, count, ppos);
+	return pidnsmod_proc_read(pde_data(file_inode(file)), file->private_data, buf, count);
 }
 
-static ssize_t pidns_write(struct file *file, const char __user *buf, size_t count,
-			   loff_t *ppos)
+static ssize_t pidnsmod_write(struct file *file, const char __user *buf, size_t count,
+			      loff_t *ppos)
 {
-	return pidns_proc_write(pde_data(file_inode(file)), file->private_data, file, buf, count,
-				ppos);
+	return pidnsmod_proc_write(pde_data(file_inode(file)), file->private_data, buf, count);
 }
 
-static const struct proc_ops pidns_proc_ops = {
-	.proc_open = pidns_open,
-	.proc_release = pidns_release,
-	.proc_read = pidns_read,
-	.proc_write = pidns_write,
-	.proc_lseek = default_llseek,
+static const struct proc_ops pidnsmod_proc_ops = {
+	.proc_open = pidnsmod_open,
+	.proc_release = pidnsmod_release,
+	.proc_read = pidnsmod_read,
+	.proc_write = pidnsmod_write,
 };
 
-struct proc_dir_entry *pidns_proc_create(const char *name, umode_t mode, void *shared)
+struct proc_dir_entry *pidnsmod_proc_create(const char *name, umode_t mode, void *shared)
 {
-	return proc_create_data(name, mode, NULL, &pidns_proc_ops, shared);
+	return proc_create_data(name, mode, NULL, &pidnsmod_proc_ops, shared);
 }
 
 /* Waits for handlers in flight and releases open files (proc_entry_rundown). */
-void pidns_proc_remove(struct proc_dir_entry *entry)
+void pidnsmod_proc_remove(struct proc_dir_entry *entry)
 {
 	proc_remove(entry);
 }
 
-/* One limiter for every warning that user input can trigger. */
-bool pidns_warn_ratelimit(void)
-{
-	static DEFINE_RATELIMIT_STATE(state, DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST);
-
-	return __ratelimit(&state);
-}
-
 /*
- * Copies task->comm into buf (TASK_COMM_LEN bytes), as get_task_comm() does:
- * without a lock, the writer's strscpy_pad() keeping it NUL-terminated.
+ * Whether path names a file on procfs, as the calling task sees it. Used to
+ * refuse a second /proc/pidns before proc_create_data() would WARN about it.
  */
-void pidns_task_comm(struct task_struct *task, char *buf)
+bool pidnsmod_path_on_procfs(const char *path)
 {
-	strscpy_pad(buf, task->comm, TASK_COMM_LEN);
-}
+	struct path found;
+	bool on_procfs;
 
-/* The pid of task's thread-group leader; the caller holds the RCU read lock. */
-struct pid *pidns_task_tgid(struct task_struct *task)
-{
-	return task_tgid(task);
-}
-
-/*
- * Sets the file's read position to 0. Needed when a write fails with ESRCH
- * after answering: the VFS then does not store the position the handler set.
- * An aligned 64-bit store: a concurrent read on the same file sees the old or
- * the new position.
- */
-void pidns_file_rewind(struct file *file)
-{
-	WRITE_ONCE(file->f_pos, 0);
+	if (kern_path(path, LOOKUP_FOLLOW, &found))
+		return false;
+	on_procfs = found.dentry->d_sb->s_magic == PROC_SUPER_MAGIC;
+	path_put(&found);
+	return on_procfs;
 }

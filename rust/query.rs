@@ -44,6 +44,8 @@ pub(crate) enum ParseError {
     TooLarge,
     /// An `@` without a PID on each side, or more than one `@`.
     BadReverse,
+    /// A second `all`: one is the whole process list already.
+    SecondAll,
 }
 
 impl ParseError {
@@ -55,6 +57,7 @@ impl ParseError {
             ParseError::Zero => "PID 0",
             ParseError::TooLarge => "a PID above INT_MAX",
             ParseError::BadReverse => "an N@P query without one PID on each side of one '@'",
+            ParseError::SecondAll => "more than one 'all'",
         }
     }
 }
@@ -124,13 +127,19 @@ impl Iterator for Queries<'_> {
 
 /// Checks a whole request and returns its queries.
 ///
-/// Fails on the first malformed query, or when there is none, before anything is looked up:
-/// a request is answered whole or not at all.
+/// Fails on the first malformed query, on a second `all`, or when there is none, before
+/// anything is looked up: a request is answered whole or not at all.
 pub(crate) fn parse(request: &[u8]) -> Result<Queries<'_>, ParseError> {
     let queries = Queries { rest: request };
     let mut count = 0usize;
+    let mut all = false;
     for query in (Queries { rest: request }) {
-        query?;
+        if query? == Query::All {
+            if all {
+                return Err(ParseError::SecondAll);
+            }
+            all = true;
+        }
         count += 1;
     }
     if count == 0 {

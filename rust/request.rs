@@ -6,34 +6,69 @@ use crate::{
     chain::{ns_level, Chain, Processes},
     pid_ref::PidRef,
     query::{Queries, Query},
-    render,
+    render, shim,
 };
 use core::fmt;
-use kernel::{pid_namespace::PidNamespace, prelude::*};
+use kernel::{
+    alloc::{flags, Flags},
+    pid_namespace::PidNamespace,
+    prelude::*,
+};
 
-/// Where the read-back text of a request goes: a buffer reused from one request to the next.
-pub(crate) struct Answer<'a>(pub(crate) &'a mut KVVec<u8>);
+/// The largest answer one request may have by default, in bytes (the `max_answer` module
+/// parameter): `all` on a host of 100,000 processes of three levels each (at most 225 bytes a
+/// line) fits. A request whose answer would be longer fails with `EOVERFLOW`, and nothing of it
+/// is kept.
+pub(crate) const MAX_ANSWER: usize = 32 << 20;
 
-impl Answer<'_> {
+/// How many chains one request logs (with `log=1`); the rest is counted in one summary line.
+/// The read-back has them all.
+pub(crate) const MAX_LOGGED_CHAINS: usize = 16;
+
+/// Allocation flags for memory whose size the writer's input decides: charged to the writer's
+/// memory cgroup, and no allocation-failure splat (the writer gets `ENOMEM`).
+pub(crate) fn user_sized() -> Flags {
+    flags::GFP_KERNEL_ACCOUNT | flags::__GFP_NOWARN
+}
+
+/// Where the read-back text of a request goes, up to a limit.
+pub(crate) struct Answer<'a> {
+    text: &'a mut KVVec<u8>,
+    limit: usize,
+}
+
+impl<'a> Answer<'a> {
+    /// Appends to `text`, up to `limit` bytes in all.
+    pub(crate) fn new(text: &'a mut KVVec<u8>, limit: usize) -> Self {
+        Answer { text, limit }
+    }
+
     /// Appends `bytes` (ASCII text: the read-back is built from digits, keys and escaped names).
-    pub(crate) fn put(&mut self, bytes: &[u8]) -> fmt::Result {
-        self.0
-            .extend_from_slice(bytes, GFP_KERNEL)
-            .map_err(|_| fmt::Error)
+    ///
+    /// Fails with `EOVERFLOW` past the limit, and with `ENOMEM`.
+    pub(crate) fn put(&mut self, bytes: &[u8]) -> Result {
+        if bytes.len() > self.limit.saturating_sub(self.text.len()) {
+            return Err(EOVERFLOW);
+        }
+        self.text.extend_from_slice(bytes, user_sized())?;
+        Ok(())
     }
 }
 
+/// For `write!` in the KUnit tests.
 impl fmt::Write for Answer<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.put(s.as_bytes())
+        self.put(s.as_bytes()).map_err(|_| fmt::Error)
     }
 }
 
 /// Answers every query of a request from the calling task, whose PID namespace is `ns`.
 ///
-/// Appends one read-back line per process to `out` and, when `log` is set, logs each chain
-/// (one summary line for `all`). Fails with `ESRCH` when a query found no process, after
-/// answering all the others, and with `ENOMEM` when the read-back text does not fit in memory.
+/// Appends one read-back line per process to `out` and, when `log` is set, logs the chains of
+/// the first [`MAX_LOGGED_CHAINS`] processes (one summary line for `all`, one for those not
+/// logged). Fails with `ESRCH` when a query found no process, after answering all the others;
+/// with `EINTR` when the caller was killed; with `EOVERFLOW` or `ENOMEM` when the read-back text
+/// does not fit.
 pub(crate) fn answer(
     queries: Queries<'_>,
     ns: &PidNamespace,
@@ -42,13 +77,18 @@ pub(crate) fn answer(
 ) -> Result {
     let from = ns_level(ns);
     let mut missing = false;
+    let mut logged = 0usize;
+    let mut unlogged = 0usize;
     for query in queries {
+        if should_stop() {
+            return Err(EINTR);
+        }
         // `queries` was checked whole before any lookup.
         let query = query.map_err(|_| EINVAL)?;
         let found = match query {
             Query::Pid(nr) => PidRef::find_in_current_ns(nr).and_then(|pid| Chain::of(&pid)),
             Query::PidIn { nr, ns_of } => PidRef::find_in_current_ns(ns_of)
-                .filter(|owner| Chain::of(owner).is_some())
+                .filter(PidRef::has_task)
                 .and_then(|owner| Chain::find(owner.ns(), nr)),
             Query::All => {
                 let count = answer_all(ns, from, out)?;
@@ -62,19 +102,25 @@ pub(crate) fn answer(
         };
         match found {
             Some(chain) => {
-                if log {
+                if log && logged < MAX_LOGGED_CHAINS {
                     render::log_chain(&chain);
+                    logged += 1;
+                } else if log {
+                    unlogged += 1;
                 }
-                render::write_answer(out, &query, &chain, from).map_err(|_| ENOMEM)?;
+                render::write_answer(out, &query, &chain, from)?;
             }
             None => {
                 missing = true;
                 if log {
                     warn_missing(&query);
                 }
-                render::write_missing(out, &query).map_err(|_| ENOMEM)?;
+                render::write_missing(out, &query)?;
             }
         }
+    }
+    if unlogged > 0 {
+        pr_info!("{unlogged} more processes answered, not logged (at most {MAX_LOGGED_CHAINS} a request)\n");
     }
     if missing {
         Err(ESRCH)
@@ -87,7 +133,10 @@ pub(crate) fn answer(
 fn answer_all(ns: &PidNamespace, from: usize, out: &mut Answer<'_>) -> Result<usize> {
     let mut count = 0;
     for chain in Processes::of(ns) {
-        render::write_answer(out, &Query::All, &chain, from).map_err(|_| ENOMEM)?;
+        if should_stop() {
+            return Err(EINTR);
+        }
+        render::write_answer(out, &Query::All, &chain, from)?;
         count += 1;
     }
     Ok(count)
@@ -95,9 +144,23 @@ fn answer_all(ns: &PidNamespace, from: usize, out: &mut Answer<'_>) -> Result<us
 
 /// Logs that `query` found no process, rate-limited: user input decides how often.
 pub(crate) fn warn_missing(query: &Query) {
-    if crate::proc_file::warn_ratelimit() {
+    if warn_ratelimit() {
         pr_warn!("pid {query}: no such process\n");
     }
+}
+
+/// Whether a warning that user input triggers may be logged now (the kernel's printk limiter).
+pub(crate) fn warn_ratelimit() -> bool {
+    // SAFETY: `pidnsmod_warn_ratelimit()` only updates its own static limiter state.
+    unsafe { shim::pidnsmod_warn_ratelimit() }
+}
+
+/// Between two steps of a long walk: yields the CPU if needed, and tells whether the caller has
+/// a fatal signal pending (the walk then stops).
+fn should_stop() -> bool {
+    // SAFETY: called from a write handler, in process context, holding no spinlock or RCU read
+    // lock (`cond_resched()` may sleep).
+    unsafe { shim::pidnsmod_should_stop() }
 }
 
 /// The namespace's inode number, as `readlink /proc/PID/ns/pid` shows it.

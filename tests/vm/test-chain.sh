@@ -7,6 +7,14 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 unload
 
+# First in the boot, before test-kunit loads the KUnit suites: pidns.ko itself carries none, so
+# loading it never taints the kernel with TAINT_TEST (bit 18, 'N').
+test_taint() { local t; read -r t </proc/sys/kernel/tainted; echo $(((t >> 18) & 1)); }
+before=$(test_taint)
+load >/dev/null
+assert_eq "loading pidns.ko adds no TAINT_TEST (it runs no KUnit suite)" "$before 0" "$before $(test_taint)"
+unload
+
 for depth in 1 2 3; do
 	if ! nest_start "$depth"; then
 		fail "depth $depth: start nested namespaces"

@@ -15,7 +15,7 @@ assert_eq "... and logs one warning" "pidns: pid $missing: no such process" "$(l
 
 # Every malformed write in one process (one exec per case is slow on the debug kernel), each its
 # own write() on one open file.
-bads=('' '\n' ' \t\n' abc '-1' '+1' 0 '000\n' 2147483648 99999999999999999999 '1 x' '12abc'
+bads=('' '\n' ' \t\n' 'all all' abc '-1' '+1' 0 '000\n' 2147483648 99999999999999999999 '1 x' '12abc'
 	'1\x00' '0x10' "$(printf '1%.0s' {1..70})" '1@' '@1' '1@@2' '1@2@3' 'all1' 'ALL')
 log_mark
 read -r -a got <<<"$("$SYS" writes "${bads[@]}" | head -n 1)"

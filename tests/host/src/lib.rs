@@ -45,6 +45,7 @@ mod tests {
             ParseError::Zero,
             ParseError::TooLarge,
             ParseError::BadReverse,
+            ParseError::SecondAll,
         ];
         for (i, a) in all.iter().enumerate() {
             assert!(!a.reason().is_empty() && a.reason().is_ascii());
@@ -52,6 +53,20 @@ mod tests {
                 assert_ne!(a.reason(), b.reason());
             }
         }
+    }
+
+    #[test]
+    fn refuses_a_second_all() {
+        assert_eq!(queries(b"all 1 all"), Err(ParseError::SecondAll));
+        assert_eq!(queries(b"all\nall"), Err(ParseError::SecondAll));
+        assert_eq!(
+            queries(b"all 1 2@3"),
+            Ok(vec![
+                Query::All,
+                Query::Pid(1),
+                Query::PidIn { nr: 2, ns_of: 3 }
+            ])
+        );
     }
 
     #[test]
@@ -198,7 +213,7 @@ fn reference(input: &[u8]) -> Option<Vec<query::Query>> {
         .split(|b| b" \t\n\r\x0b\x0c".contains(b))
         .filter(|w| !w.is_empty())
         .collect();
-    if words.is_empty() {
+    if words.is_empty() || words.iter().filter(|w| **w == b"all").count() > 1 {
         return None;
     }
     words
@@ -267,6 +282,14 @@ mod properties {
             qs in proptest::collection::vec(query(), 1..50),
             seps in proptest::collection::vec("[ \t\n\r\x0b\x0c]{1,3}", 50),
         ) {
+            // One `all` at most: a second makes the request malformed.
+            let first_all = qs.iter().position(|q| *q == Query::All);
+            let qs: Vec<Query> = qs
+                .into_iter()
+                .enumerate()
+                .filter(|&(i, q)| q != Query::All || Some(i) == first_all)
+                .map(|(_, q)| q)
+                .collect();
             let mut input = String::new();
             for (q, sep) in qs.iter().zip(&seps) {
                 input.push_str(sep);

@@ -4,6 +4,7 @@
 //! call it hundreds of times.
 
 mod check_all;
+mod hardening;
 mod report;
 
 use std::collections::BTreeMap;
@@ -23,12 +24,22 @@ usage: vmh COMMAND ...
   write-file PATH FILE [CHUNK]
                            like write, with the bytes of FILE as DATA; with CHUNK, one open and
                            write() per CHUNK bytes of FILE, every result printed
-  pwrite OFFSET DATA       one open(O_WRONLY) of /proc/pidns + one pwrite() of DATA at OFFSET
   writes DATA...           one open(O_RDWR) of /proc/pidns, one write() per DATA; prints each
                            result, then what reading the file back gives
-  pread CHUNK OFFSET REQUEST
-                           asks REQUEST, then reads the answer back with pread() of CHUNK bytes
-                           from OFFSET on; prints the bytes read
+  reads CHUNK REQUEST      asks REQUEST, then reads the answer back in read()s of CHUNK bytes;
+                           prints the bytes read
+  positional REQUEST       on one open file: asks REQUEST, then lseek(0), pread() and pwrite();
+                           prints the four results (ok or the errno name)
+  faults N PID...          N mixed requests (PIDs, batches, N@P with the last PID, all), each
+                           read back on the same or a fresh file, with /proc/self/make-it-fail
+                           set; prints requests=N and the count of each result, `torn` for a
+                           read-back that is neither the old answer nor the new one whole
+  charge CGROUP BIG SMALL  joins CGROUP, asks the request in file BIG then the one in file
+                           SMALL on one file; prints both results and memory.current before,
+                           after BIG and after SMALL
+  nscycle N                N times: a new PID namespace whose PID 1 writes `1` to /proc/pidns
+                           and exits (ENOSPC retried for 2 s); prints N or where it stopped
+  named NAME               sets its command name to NAME (PR_SET_NAME), then sleeps until killed
   load KO [PARAMS]         finit_module(KO, PARAMS); prints ok or the errno name
   kmsg [SEQ]               kernel log records after sequence number SEQ as SEQ<TAB>TEXT, read
                            from /dev/kmsg; without SEQ, the last sequence number
@@ -70,7 +81,7 @@ usage: vmh COMMAND ...
 DATA and REQUEST take the escapes \\n \\t \\\\ and \\xNN.";
 
 /// The errno's symbolic name, as the tests compare it.
-fn errno_name(e: &io::Error) -> String {
+pub(crate) fn errno_name(e: &io::Error) -> String {
     let n = e.raw_os_error().unwrap_or(0);
     let name = match n {
         libc::EPERM => "EPERM",
@@ -89,6 +100,8 @@ fn errno_name(e: &io::Error) -> String {
         libc::ENOEXEC => "ENOEXEC",
         libc::ERANGE => "ERANGE",
         libc::EOVERFLOW => "EOVERFLOW",
+        libc::ESPIPE => "ESPIPE",
+        libc::EINTR => "EINTR",
         libc::EKEYREJECTED => "EKEYREJECTED",
         _ => return format!("errno{n}"),
     };
@@ -162,18 +175,6 @@ fn ask(request: &[u8]) -> (String, Vec<u8>) {
     (result, text)
 }
 
-fn pwrite(offset: i64, data: &[u8]) -> String {
-    use std::os::unix::fs::FileExt;
-    let f = match OpenOptions::new().write(true).open("/proc/pidns") {
-        Ok(f) => f,
-        Err(e) => return errno_name(&e),
-    };
-    match f.write_at(data, offset.unsigned_abs()) {
-        Ok(_) => "ok".into(),
-        Err(e) => errno_name(&e),
-    }
-}
-
 /// Several writes on one open file; their results, then the read-back.
 fn writes(datas: &[String]) -> (Vec<String>, Vec<u8>) {
     let mut f = match OpenOptions::new()
@@ -194,28 +195,6 @@ fn writes(datas: &[String]) -> (Vec<String>, Vec<u8>) {
     let mut text = Vec::new();
     let _ = f.read_to_end(&mut text);
     (results, text)
-}
-
-/// Asks `request`, then reads the answer back in `chunk`-byte `pread()`s from `offset` on.
-fn pread_chunks(chunk: usize, offset: u64, request: &[u8]) -> Result<Vec<u8>, String> {
-    use std::os::unix::fs::FileExt;
-    let mut f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/proc/pidns")
-        .map_err(|e| errno_name(&e))?;
-    f.write(request).map_err(|e| errno_name(&e))?;
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; chunk];
-    let mut pos = offset;
-    loop {
-        let n = f.read_at(&mut buf, pos).map_err(|e| errno_name(&e))?;
-        if n == 0 {
-            return Ok(out);
-        }
-        out.extend_from_slice(&buf[..n]);
-        pos += n as u64;
-    }
 }
 
 fn load(ko: &str, params: &str) -> String {
@@ -604,21 +583,25 @@ fn main() {
             }
             (Err(e), _) => println!("{}", errno_name(&e)),
         },
-        "pwrite" => println!("{}", pwrite(arg(2).parse().unwrap_or(0), &unescape(arg(3)))),
         "writes" => {
             let (results, text) = writes(&args[2..]);
             println!("{}", results.join(" "));
             let _ = io::stdout().write_all(&text);
         }
-        "pread" => {
-            let chunk = arg(2).parse().unwrap_or(1);
-            match pread_chunks(chunk, arg(3).parse().unwrap_or(0), &unescape(arg(4))) {
-                Ok(bytes) => {
-                    let _ = io::stdout().write_all(&bytes);
-                }
-                Err(e) => println!("{e}"),
+        "reads" => match hardening::reads(arg(2).parse().unwrap_or(1), &unescape(arg(3))) {
+            Ok(bytes) => {
+                let _ = io::stdout().write_all(&bytes);
             }
-        }
+            Err(e) => println!("{e}"),
+        },
+        "positional" => println!("{}", hardening::positional(&unescape(arg(2)))),
+        "faults" => println!(
+            "{}",
+            hardening::faults(arg(2).parse().unwrap_or(1), &args[3..])
+        ),
+        "charge" => println!("{}", hardening::charge(arg(2), arg(3), arg(4))),
+        "nscycle" => println!("{}", hardening::nscycle(arg(2).parse().unwrap_or(1))),
+        "named" => hardening::named(&unescape(arg(2))),
         "load" => println!("{}", load(arg(2), args.get(3).map_or("", String::as_str))),
         "kmsg" => match args.get(2) {
             Some(seq) => {

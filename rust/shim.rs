@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The functions of `shim.h`, made from it by bindgen (`scripts/shim-bindings`).
+
+#![allow(improper_ctypes, non_camel_case_types, unreachable_pub)]
+
+use kernel::bindings::{pid, pid_namespace, task_struct};
+
+pub type u64_ = kernel::ffi::c_ulonglong;
+pub type umode_t = kernel::ffi::c_ushort;
+#[repr(C)]
+#[derive(Debug)]
+pub struct proc_dir_entry {
+    _unused: [u8; 0],
+}
+unsafe extern "C" {
+    pub fn pidnsmod_proc_open(private_data: *mut *mut kernel::ffi::c_void) -> kernel::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn pidnsmod_proc_release(private_data: *mut kernel::ffi::c_void);
+}
+unsafe extern "C" {
+    pub fn pidnsmod_proc_read(
+        shared: *mut kernel::ffi::c_void,
+        private_data: *mut kernel::ffi::c_void,
+        buf: *mut kernel::ffi::c_char,
+        count: usize,
+    ) -> isize;
+}
+unsafe extern "C" {
+    pub fn pidnsmod_proc_write(
+        shared: *mut kernel::ffi::c_void,
+        private_data: *mut kernel::ffi::c_void,
+        buf: *const kernel::ffi::c_char,
+        count: usize,
+    ) -> isize;
+}
+unsafe extern "C" {
+    pub fn pidnsmod_proc_create(
+        name: *const kernel::ffi::c_char,
+        mode: umode_t,
+        shared: *mut kernel::ffi::c_void,
+    ) -> *mut proc_dir_entry;
+}
+unsafe extern "C" {
+    pub fn pidnsmod_path_on_procfs(path: *const kernel::ffi::c_char) -> bool;
+}
+unsafe extern "C" {
+    pub fn pidnsmod_proc_remove(entry: *mut proc_dir_entry);
+}
+unsafe extern "C" {
+    pub fn pidnsmod_warn_ratelimit() -> bool;
+}
+unsafe extern "C" {
+    pub fn pidnsmod_task_comm(task: *mut task_struct, buf: *mut kernel::ffi::c_char);
+}
+unsafe extern "C" {
+    pub fn pidnsmod_task_tgid(task: *mut task_struct) -> *mut pid;
+}
+unsafe extern "C" {
+    pub fn pidnsmod_should_stop() -> bool;
+}
+unsafe extern "C" {
+    pub fn pidnsmod_ns_id(ns: *mut pid_namespace) -> u64_;
+}
