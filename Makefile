@@ -9,20 +9,34 @@
 #   make bench       pidns against NSpid, pidfd and nsfs, in a VM on the plain kernel
 #   make check       rustfmt, clippy and shellcheck only
 #   make clean       remove build output from the repository
-#   make KDIR=/path/to/linux   build against your own Rust-enabled kernel tree
+#   make install     build pidns.ko for the running kernel and install it (updates/, depmod)
+#   make KDIR=/path/to/linux   build against your own Rust-enabled kernel tree or headers
+#                    (Debian's headers, which lack the Rust metadata, get it from scripts/rust-meta)
 
 # rustup's tools (rustc, bindgen) and LLVM 19's libclang, also when the caller's PATH lacks them.
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 export LIBCLANG_PATH ?= /usr/lib/llvm-19/lib
 
 # Which of our kernels: the tests run on the debug one (KASAN, kmemleak, lockdep: kernel/debug.config),
-# everything else on the plain one (kernel/base.config). PIDNS_KERNEL=base or debug overrides.
+# everything else on the plain one (kernel/base.config). PIDNS_KERNEL=base or debug overrides;
+# PIDNS_KERNEL=debian is Debian's own trixie-backports kernel (scripts/debian-kernel).
 ifneq ($(filter test,$(MAKECMDGOALS)),)
 PIDNS_KERNEL ?= debug
 else
 PIDNS_KERNEL ?= base
 endif
 export PIDNS_KERNEL
+
+# make install: installs the pidns.ko already built (so `sudo make install` after `make` does not
+# rebuild as root); without one, builds it for the running kernel unless KDIR is given.
+ifeq ($(MAKECMDGOALS),install)
+ifneq ($(wildcard pidns.ko),)
+INSTALL_ONLY := 1
+else ifeq ($(origin KDIR),undefined)
+KDIR := /lib/modules/$(shell uname -r)/build
+endif
+endif
+ifndef INSTALL_ONLY
 
 # The kernel to build against: ours (built into the cache on first use), unless KDIR is given.
 ifeq ($(origin KDIR),undefined)
@@ -31,17 +45,44 @@ KDIR := $(shell PIDNS_KERNEL=$(PIDNS_KERNEL) scripts/kdir)
 $(if $(KDIR),,$(error scripts/kdir failed: no kernel to build against))
 endif
 endif
+# A Rust kernel whose headers lack the Rust metadata (Debian's): scripts/rust-meta builds it
+# once, after proving it matches the kernel, and prints the directory to build against; it also
+# says what is wrong when the kernel has no Rust, no headers or another toolchain.
+ifneq ($(KDIR),)
+ifneq ($(filter-out clean help,$(or $(MAKECMDGOALS),all)),)
+ifeq ($(wildcard $(KDIR)/rust/*.rmeta),)
+override KDIR := $(shell scripts/rust-meta --headers $(KDIR))
+$(if $(KDIR),,$(error scripts/rust-meta: no kernel to build against (see above)))
+endif
+endif
+endif
 export KDIR
 
-# Build the module with the kernel's own toolchain flags (LLVM=-19 for ours).
+# Build the module with the kernel's own toolchain flags (LLVM=-19 for ours), and in the root that
+# holds that toolchain when the kernel names one (PIDNS_KERNEL=debian: a trixie root).
 KFLAGS ?= $(shell cat $(KDIR)/pidns-make-flags 2>/dev/null)
+KROOT := $(shell cat $(KDIR)/pidns-root 2>/dev/null)
+KRUN := $(if $(KROOT),$(CURDIR)/scripts/in-root $(KROOT))
+endif
 
 all: pidns.ko
 
 # Always handed to Kbuild, which rebuilds what changed, also when KDIR changes (its .cmd files
 # record the kernel each object was built for).
 pidns.ko:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KFLAGS) modules
+	$(KRUN) $(MAKE) -C $(KDIR) M=$(CURDIR) $(KFLAGS) modules
+
+# Into /lib/modules/<the release pidns.ko was built for>/updates (under INSTALL_MOD_PATH if set),
+# then depmod, so that `modprobe pidns pid=N` finds it.
+install: $(if $(INSTALL_ONLY),,pidns.ko)
+	@rel=$$(/sbin/modinfo -F vermagic pidns.ko | cut -d' ' -f1) && \
+	if [ -z "$(INSTALL_MOD_PATH)" ] && [ "$$rel" != "$$(uname -r)" ]; then \
+		echo "error: pidns.ko is built for Linux $$rel, not the running $$(uname -r):" \
+			"make clean; make KDIR=/lib/modules/\$$(uname -r)/build first" >&2; exit 1; fi && \
+	dest="$(INSTALL_MOD_PATH)/lib/modules/$$rel/updates" && \
+	install -D -m 0644 pidns.ko "$$dest/pidns.ko" && \
+	/sbin/depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) "$$rel" && \
+	echo "installed $$dest/pidns.ko (depmod $$rel): modprobe pidns pid=N"
 
 check: pidns.ko
 	scripts/check
@@ -57,6 +98,7 @@ bench: pidns.ko
 
 clean:
 	rm -rf rust/*.o rust/.*.cmd rust/*.d .*.cmd *.o *.ko *.mod *.mod.c *.mod.o \
+		tests/vm/*.o tests/vm/.*.cmd tests/vm/*.ko tests/vm/*.mod tests/vm/*.mod.c \
 		modules.order Module.symvers .tmp_versions tests/host/target tests/vm/helper/target bench/target
 
-.PHONY: all pidns.ko check demo test bench clean
+.PHONY: all pidns.ko install check demo test bench clean

@@ -20,6 +20,8 @@ export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}
 export PATH="$HOME/.cargo/bin:$PATH"
 
 VENV="$PIDNS_CACHE/venv"
+# Debian's nginx package, unpacked (not installed: no service starts), for make demo's container.
+NGINX_DIR="$PIDNS_CACHE/nginx"
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 info() { printf '    %s\n' "$*" >&2; }
@@ -47,7 +49,8 @@ config_fragments() {
 	case "$PIDNS_KERNEL" in
 	base) ;;
 	debug) echo "$PIDNS_ROOT/kernel/debug.config" ;;
-	*) die "PIDNS_KERNEL must be base or debug, not '$PIDNS_KERNEL'" ;;
+	debian) die "PIDNS_KERNEL=debian has no config fragments (it is Debian's own kernel)" ;;
+	*) die "PIDNS_KERNEL must be base, debug or debian, not '$PIDNS_KERNEL'" ;;
 	esac
 }
 
@@ -68,3 +71,72 @@ kernel_build_dir() {
 fmt_secs() {
 	printf '%dm%02ds' $(($1 / 60)) $(($1 % 60))
 }
+
+# The Debian mirror this machine already uses: the first URI serving a main-archive suite in
+# the machine's own apt sources (deb822 .sources files or the one-line format).
+debian_mirror() {
+	local f uri
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		uri=$(awk '
+			/^URIs:/ { u = $2 }
+			/^Suites:/ { for (i = 2; i <= NF; i++) if ($i !~ /-security$/) s = 1 }
+			/^$/ { if (u != "" && s) exit; u = ""; s = 0 }
+			END { if (u != "" && s) print u }' "$f")
+		if [ -n "$uri" ] && [[ $uri != *security* ]]; then
+			echo "$uri"
+			return
+		fi
+	done
+	if [ -f /etc/apt/sources.list ]; then
+		uri=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
+			/etc/apt/sources.list)
+		[ -n "$uri" ] && { echo "$uri"; return; }
+	fi
+	die "no Debian mirror found in /etc/apt/sources.list or /etc/apt/sources.list.d/*.sources"
+}
+
+# private_apt DIR MIRROR SUITE...: an apt configuration of its own under DIR (sources, lists,
+# cache) for SUITE... main from MIRROR, verified by the machine's Debian archive keys; the
+# system's sources are neither read nor changed. Sets the array apt_opts for apt-get/apt-cache.
+private_apt() {
+	local dir=$1 mirror=$2 suite
+	shift 2
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/parts"
+	for suite; do
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main"
+	done >"$dir/sources.list"
+	apt_opts=(
+		-o "Dir::Etc::sourcelist=$dir/sources.list"
+		-o "Dir::Etc::sourceparts=$dir/parts"
+		-o "Dir::State::Lists=$dir/lists"
+		-o "Dir::Cache=$dir/cache"
+		-o "Debug::NoLocking=1"
+		-o "APT::Sandbox::User=root"
+	)
+}
+
+# --- Debian's own kernel (PIDNS_KERNEL=debian) ----------------------------------------------------
+# trixie-backports' linux-image-7.3.4+deb13-amd64 7.3.4-1~bpo13+1: the packages it is made of,
+# pinned by SHA-256 (from the signed index of 2026-12), and the trixie toolchain it was built with
+# (CONFIG_RUSTC_VERSION_TEXT, CONFIG_BINDGEN_VERSION_TEXT, CONFIG_CC_VERSION_TEXT).
+DEBIAN_KREL=7.3.4+deb13-amd64
+DEBIAN_KPKG_VERSION=7.3.4-1~bpo13+1
+DEBIAN_DEBS=(
+	"linux-binary-7.3.4+deb13-amd64 7e3248d03a84dcdda88c567aa8c4038f2e7795d2dd167b112c56f8901b6f513f"
+	"linux-modules-7.3.4+deb13-amd64 b3ea01922c9f133767a83cf6891c19b3693858ded617bf22d1e34f95382c08ea"
+	"linux-base-7.3.4+deb13-amd64 5663505495b5c90be94af42105c7b28629802516779102dac48d5a00cc00fccf"
+	"linux-headers-7.3.4+deb13-amd64 1c43249a7b98aee4af60f2b822ddb04a9e96c1c9e8b013e5f74d3d9faf318699"
+	"linux-headers-7.3.4+deb13-common 886647d4a7b05d2aedd22f8e16917c5b75e97e8946966d6bac48962c40b19a06"
+	"linux-kbuild-7.3.4+deb13 248cce12d48862f7d38ca51efdb759c031192543d144f18bd36a5df37f156244"
+)
+# trixie's packages that carry exactly that toolchain, then what else building the metadata (and
+# scripts/check's clippy run) needs.
+DEBIAN_TOOLCHAIN=(gcc-14=14.2.0-19 rustc=1.85.1+dfsg1-1+deb13u1 rust-src=1.85.1+dfsg1-1+deb13u1
+	bindgen=0.71.1-6 libclang-19-dev=1:19.1.7-3+b1 dwarves=1.30-1)
+DEBIAN_BUILD_DEPS=(make flex bison bc libelf-dev libssl-dev openssl cpio kmod python3
+	rust-clippy=1.85.1+dfsg1-1+deb13u1)
+
+# The cache of one Debian kernel release: its packages, the trixie root with its toolchain, the
+# metadata build directory and the boot tree.
+debian_dir() { printf '%s/debian/%s\n' "$PIDNS_CACHE" "${1:-$DEBIAN_KREL}"; }

@@ -32,11 +32,16 @@ const REPORT_MARKS: &[&str] = &[
 ];
 
 /// Whether the kernel log line `text` passes `filter`: every line without one, `pidns` lines
-/// (but the one-off out-of-tree taint notice) for `pidns`, report lines for `reports`.
+/// (but the one-off taint notices: out-of-tree, and on a kernel that checks signatures, unsigned)
+/// for `pidns`, report lines for `reports`.
 pub fn log_filter(filter: Option<&str>, text: &str) -> bool {
     match filter {
         None => true,
-        Some("pidns") => text.starts_with("pidns: ") && !text.contains("taints kernel"),
+        Some("pidns") => {
+            text.starts_with("pidns: ")
+                && !text.contains("taints kernel")
+                && !text.contains("tainting kernel")
+        }
         Some("reports") => REPORT_MARKS.iter().any(|m| text.contains(m)),
         Some(other) => {
             eprintln!("vmh log: unknown filter {other:?}");
