@@ -95,9 +95,10 @@ fn whole_answer(text: &[u8], queries: Option<&[String]>) -> bool {
     rest.is_empty()
 }
 
-/// Sets or clears `/proc/self/make-it-fail` (fault injection for this task only).
-fn make_it_fail(on: bool) -> io::Result<()> {
-    std::fs::write("/proc/self/make-it-fail", if on { "1" } else { "0" })
+/// Sets or clears `/proc/self/make-it-fail` (fault injection for this task only) through `file`,
+/// opened beforehand: opening it with faults on may itself fail.
+fn make_it_fail(file: &mut File, on: bool) -> io::Result<()> {
+    file.write_all(if on { b"1" } else { b"0" })
 }
 
 /// `faults N PID...`: N requests (single, batch, N@P, all; mixed) from this task with
@@ -132,7 +133,14 @@ pub(crate) fn faults(count: usize, pids: &[String]) -> String {
     // answered yet) the namespace's latest answer.
     let mut pending: Option<usize> = None;
     let mut new_file = true;
-    if let Err(e) = make_it_fail(true) {
+    let mut switch = match OpenOptions::new()
+        .write(true)
+        .open("/proc/self/make-it-fail")
+    {
+        Ok(f) => f,
+        Err(e) => return format!("make-it-fail: {}", errno_name(&e)),
+    };
+    if let Err(e) = make_it_fail(&mut switch, true) {
         return format!("make-it-fail: {}", errno_name(&e));
     }
     for i in 0..count {
@@ -215,7 +223,8 @@ pub(crate) fn faults(count: usize, pids: &[String]) -> String {
             file = None;
         }
     }
-    let _ = make_it_fail(false);
+    // Writing the switch allocates nothing, but be sure it is off before printing.
+    while make_it_fail(&mut switch, false).is_err() {}
     let mut out = format!("requests={count}");
     for (k, v) in &tally {
         out.push_str(&format!(" {k}={v}"));

@@ -247,6 +247,29 @@ fn cycles(ko: &str, count: u32, request: &[u8]) -> String {
 }
 
 /// Kernel log records (sequence number, text) after `after`, or all of them.
+/// A record's text as `dmesg` shows it: /dev/kmsg writes `\` and unprintable bytes as `\xNN`.
+fn kmsg_unescape(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 2..i + 4)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match hex.map(|h| u8::from_str_radix(h, 16)) {
+            Some(Ok(v)) if b[i] == b'\\' && b[i + 1] == b'x' => {
+                out.push(v);
+                i += 4;
+            }
+            _ => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn kmsg(after: Option<u64>) -> Vec<(u64, String)> {
     let mut f = match OpenOptions::new()
         .read(true)
@@ -273,7 +296,7 @@ fn kmsg(after: Option<u64>) -> Vec<(u64, String)> {
                     .and_then(|s| s.parse().ok())
                     .unwrap_or(0);
                 // Continuation lines carry KEY=value dictionaries.
-                let text = text.split('\n').next().unwrap_or("").to_string();
+                let text = kmsg_unescape(text.split('\n').next().unwrap_or(""));
                 if after.is_none_or(|a| seq > a) {
                     records.push((seq, text));
                 }
