@@ -101,8 +101,8 @@ fn make_it_fail(file: &mut File, on: bool) -> io::Result<()> {
     file.write_all(if on { b"1" } else { b"0" })
 }
 
-/// `faults N PID...`: N requests (single, batch, N@P, all; mixed) from this task with
-/// `/proc/self/make-it-fail` set, each followed by a read-back on the same file or on a fresh
+/// `faults N PID...`: N requests (single, batch, N@P, all; mixed), each system call on
+/// `/proc/pidns` made with `/proc/self/make-it-fail` set, each followed by a read-back on the same file or on a fresh
 /// one. Every result must be ok or a clean errno (ENOMEM, ESRCH), and every read-back an old
 /// answer or the new one whole. Prints the tally: `requests=N ok=.. ESRCH=.. ENOMEM=..
 /// reads=.. torn=.. other=..`, then any odd result.
@@ -140,13 +140,20 @@ pub(crate) fn faults(count: usize, pids: &[String]) -> String {
         Ok(f) => f,
         Err(e) => return format!("make-it-fail: {}", errno_name(&e)),
     };
-    if let Err(e) = make_it_fail(&mut switch, true) {
-        return format!("make-it-fail: {}", errno_name(&e));
-    }
+    // Faults are switched on around each system call on /proc/pidns only: this program's own
+    // memory (malloc's mmap and brk) must not fail, or it would abort.
+    let mut faulty = |on: bool| {
+        while make_it_fail(&mut switch, on).is_err() {}
+    };
+    // Room for any answer here (a few KiB), reserved before faults are on.
+    let mut text: Vec<u8> = Vec::with_capacity(1 << 20);
     for i in 0..count {
         let which = i % requests.len();
         if file.is_none() {
-            match open_rw() {
+            faulty(true);
+            let opened = open_rw();
+            faulty(false);
+            match opened {
                 Ok(f) => {
                     file = Some(f);
                     pending = None;
@@ -159,7 +166,10 @@ pub(crate) fn faults(count: usize, pids: &[String]) -> String {
             }
         }
         let Some(f) = file.as_mut() else { continue };
-        let written = match f.write(&texts[which]) {
+        faulty(true);
+        let wrote = f.write(&texts[which]);
+        faulty(false);
+        let written = match wrote {
             Ok(_) => "ok".to_string(),
             Err(e) => errno_name(&e),
         };
@@ -173,7 +183,8 @@ pub(crate) fn faults(count: usize, pids: &[String]) -> String {
         }
         // Read back: on the same file every other time, else on a fresh one.
         let fresh = i % 2 == 1;
-        let mut text = Vec::new();
+        text.clear();
+        faulty(true);
         let read = if fresh {
             match open_rw() {
                 Ok(mut g) => read_all(&mut g, &mut buf, &mut text),
@@ -182,6 +193,7 @@ pub(crate) fn faults(count: usize, pids: &[String]) -> String {
         } else {
             read_all(f, &mut buf, &mut text)
         };
+        faulty(false);
         if let Err(e) = read {
             *tally.entry(format!("read-{}", errno_name(&e))).or_default() += 1;
             continue;
@@ -223,8 +235,6 @@ pub(crate) fn faults(count: usize, pids: &[String]) -> String {
             file = None;
         }
     }
-    // Writing the switch allocates nothing, but be sure it is off before printing.
-    while make_it_fail(&mut switch, false).is_err() {}
     let mut out = format!("requests={count}");
     for (k, v) in &tally {
         out.push_str(&format!(" {k}={v}"));
