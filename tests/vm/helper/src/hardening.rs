@@ -175,6 +175,12 @@ pub(crate) fn faults(count: usize, pids: &[String]) -> String {
         };
         *tally.entry(written.clone()).or_default() += 1;
         let answered = written == "ok" || written == "ESRCH";
+        // The file's unread answer before this write, and after it.
+        let unread_before = pending;
+        if answered {
+            pending = Some(which);
+            new_file = false;
+        }
         if !answered && written != "ENOMEM" {
             odd.push(format!(
                 "request {i} ({}): {written}",
@@ -201,24 +207,19 @@ pub(crate) fn faults(count: usize, pids: &[String]) -> String {
         *tally.entry("reads".into()).or_default() += 1;
         let whole = if fresh {
             // The latest answer of this namespace: this task's last answered request.
-            if answered {
-                pending = Some(which);
-            }
             text.is_empty() || whole_answer(&text, None)
         } else if answered {
             whole_answer(&text, Some(&requests[which]))
         } else if new_file {
+            // Not answered yet: the namespace's latest answer, or the rest of it.
             text.is_empty() || whole_answer(&text, None)
         } else {
             // Not answered: the old answer stays, read on from where it was.
-            match pending {
+            match unread_before {
                 Some(p) => whole_answer(&text, Some(&requests[p])),
                 None => text.is_empty(),
             }
         };
-        if answered {
-            new_file = false;
-        }
         if !fresh {
             pending = None;
         }
