@@ -99,6 +99,6 @@ bench: pidns.ko
 clean:
 	rm -rf rust/*.o rust/.*.cmd rust/*.d .*.cmd *.o *.ko *.mod *.mod.c *.mod.o \
 		tests/vm/*.o tests/vm/.*.cmd tests/vm/*.ko tests/vm/*.mod tests/vm/*.mod.c \
-		modules.order Module.symvers .tmp_versions tests/host/target tests/vm/helper/target bench/target
+		modules.order Module.symvers .tmp_versions tests/host/target tests/vm/helper/target bench/target cli/target
 
 .PHONY: all pidns.ko install check demo test bench clean

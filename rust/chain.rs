@@ -32,6 +32,8 @@ pub(crate) struct Level {
     pub(crate) tgid: i32,
     /// Inode number of the namespace: `readlink /proc/<pid>/ns/pid` shows `pid:[<ns_inum>]`.
     pub(crate) ns_inum: u32,
+    /// The namespace's 64-bit id (`ns_common.ns_id`), never reused, unlike `ns_inum`.
+    pub(crate) ns_id: u64,
 }
 
 /// One task's PIDs at every level, its thread-group ids, and its command name.
@@ -112,6 +114,8 @@ impl Chain {
                 // SAFETY: a pid holds a reference on its deepest namespace and every namespace
                 // one on its parent, so `upid.ns` is valid; `ns.inum` never changes.
                 ns_inum: unsafe { (*upid.ns).ns.inum },
+                // SAFETY: `upid.ns` is valid (above); `ns_id` is set at creation, never changed.
+                ns_id: unsafe { shim::pidnsmod_ns_id(upid.ns) },
             };
         }
         // SAFETY: `task` is valid under RCU, and `chain.comm` has the `TASK_COMM_LEN` bytes the

@@ -12,11 +12,17 @@
  *
  * - ns_common's ns_id sits behind an anonymous struct member (struct
  *   ns_tree;) that bindgen need not lay out as the compiler does.
+ * - a pidfd's struct pid: pidfd_pid() and pidfd_get_pid() are not exported
+ *   to modules, and struct inode and struct super_block are read here for the
+ *   same reason as task_struct.
  *
  * No logic lives here. Linked into pidns.ko and, through kunit_helpers.c, into
  * the test module pidns_kunit.ko.
  */
 
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
@@ -62,4 +68,20 @@ bool pidnsmod_should_stop(void)
 u64 pidnsmod_ns_id(struct pid_namespace *ns)
 {
 	return ns->ns.ns_id;
+}
+
+/*
+ * The struct pid of a pidfd, with a reference taken for the caller (who drops
+ * it with put_pid()), or NULL if file is not a pidfd. A pidfd is a file on
+ * pidfs whose inode's i_private is its struct pid, kept alive by the inode for
+ * as long as the file is open; that is all pidfd_pid() does (fs/pidfs.c,
+ * 7.3.4). The caller holds a reference on file.
+ */
+struct pid *pidnsmod_pidfd_get_pid(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	if (inode->i_sb->s_magic != PID_FS_MAGIC)
+		return NULL;
+	return get_pid(inode->i_private);
 }

@@ -26,6 +26,17 @@ impl PidRef {
         NonNull::new(pid).map(Self)
     }
 
+    /// Takes over a reference that the caller owns on a `struct pid` (`None` for NULL).
+    ///
+    /// # Safety
+    ///
+    /// `pid` must be NULL or point to a valid `struct pid` on which the caller owns one reference,
+    /// which is handed over here.
+    pub(crate) unsafe fn from_counted(pid: *mut bindings::pid) -> Option<Self> {
+        // INVARIANT: by the function's requirements a non-NULL `pid` carries a reference for us.
+        NonNull::new(pid).map(Self)
+    }
+
     /// The raw pointer, valid for as long as `self` lives.
     pub(crate) fn as_ptr(&self) -> *mut bindings::pid {
         self.0.as_ptr()

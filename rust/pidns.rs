@@ -24,13 +24,24 @@ use kernel::prelude::*;
 
 mod chain;
 mod decimal;
+mod ioctl;
 mod latest;
 mod pid_ref;
+mod pidfd;
 mod proc_file;
 mod query;
 mod render;
 mod request;
 mod shim;
+#[allow(
+    dead_code,
+    non_camel_case_types,
+    non_upper_case_globals,
+    unreachable_pub,
+    clippy::all,
+    missing_docs
+)]
+mod uapi;
 
 module! {
     type: PidNs,

@@ -3,16 +3,26 @@
  * /proc/pidns in C: the kernel has no Rust abstraction for procfs, and neither
  * proc_create_data() nor struct proc_ops is in the Rust bindings. This file
  * holds the proc_ops table and forwards every call to the Rust handlers in
- * proc_file.rs, with the entry's data and the file's private data unpacked.
- * No logic lives here.
+ * proc_file.rs (and ioctl.rs), with the entry's data and the file's private
+ * data unpacked. No logic lives here.
  */
 
 #include <linux/fs.h>
 #include <linux/namei.h>
 #include <linux/magic.h>
+#include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
+#include <uapi/linux/pidns.h>
 
 #include "shim.h"
+
+/*
+ * The ioctl's struct as this compiler lays it out agrees with the header's
+ * sizes (rust/ioctl.rs checks the same of its bindgen copy, rust/uapi.rs).
+ */
+static_assert(sizeof(struct pidns_chain) == PIDNS_CHAIN_SIZE_LATEST);
+static_assert(offsetof(struct pidns_chain, ns_id) == PIDNS_CHAIN_SIZE_VER0);
+static_assert(PIDNS_MAX_LEVELS == MAX_PID_NS_LEVEL + 1);
 
 /*
  * The file has no position (stream_open()): reads continue where the last one
@@ -44,11 +54,21 @@ static ssize_t pidnsmod_write(struct file *file, const char __user *buf, size_t 
 	return pidnsmod_proc_write(pde_data(file_inode(file)), file->private_data, buf, count);
 }
 
+static long pidnsmod_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return pidnsmod_proc_ioctl(cmd, arg);
+}
+
 static const struct proc_ops pidnsmod_proc_ops = {
 	.proc_open = pidnsmod_open,
 	.proc_release = pidnsmod_release,
 	.proc_read = pidnsmod_read,
 	.proc_write = pidnsmod_write,
+	.proc_ioctl = pidnsmod_ioctl,
+#ifdef CONFIG_COMPAT
+	/* The struct has one layout for 32- and 64-bit callers: only arg needs converting. */
+	.proc_compat_ioctl = compat_ptr_ioctl,
+#endif
 };
 
 struct proc_dir_entry *pidnsmod_proc_create(const char *name, umode_t mode, void *shared)

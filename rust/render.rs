@@ -42,6 +42,7 @@ pub(crate) fn log_chain(chain: &Chain) {
             nr,
             tgid,
             ns_inum,
+            ns_id: _,
         } = *level;
         let comm = CommInParens((outward == 0).then(|| chain.comm()));
         let tgid = Tgid(thread.then_some(tgid));

@@ -24,6 +24,7 @@ typedef unsigned short umode_t;
 #define __user
 #endif
 
+struct file;
 struct pid;
 struct pid_namespace;
 struct proc_dir_entry;
@@ -35,6 +36,8 @@ void pidnsmod_proc_release(void *private_data);
 ssize_t pidnsmod_proc_read(void *shared, void *private_data, char __user *buf, size_t count);
 ssize_t pidnsmod_proc_write(void *shared, void *private_data, const char __user *buf,
 			    size_t count);
+/* Implemented in Rust (rust/ioctl.rs): PIDNS_GET_CHAIN, include/uapi/linux/pidns.h. */
+long pidnsmod_proc_ioctl(unsigned int cmd, unsigned long arg);
 
 /* Implemented in C (rust/proc_shim.c): /proc/pidns itself. */
 struct proc_dir_entry *pidnsmod_proc_create(const char *name, umode_t mode, void *shared);
@@ -47,5 +50,6 @@ void pidnsmod_task_comm(struct task_struct *task, char *buf);
 struct pid *pidnsmod_task_tgid(struct task_struct *task);
 bool pidnsmod_should_stop(void);
 u64 pidnsmod_ns_id(struct pid_namespace *ns);
+struct pid *pidnsmod_pidfd_get_pid(struct file *file);
 
 #endif /* PIDNSMOD_SHIM_H */

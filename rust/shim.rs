@@ -4,7 +4,7 @@
 
 #![allow(improper_ctypes, non_camel_case_types, unreachable_pub)]
 
-use kernel::bindings::{pid, pid_namespace, task_struct};
+use kernel::bindings::{file, pid, pid_namespace, task_struct};
 
 pub type u64_ = kernel::ffi::c_ulonglong;
 pub type umode_t = kernel::ffi::c_ushort;
@@ -36,6 +36,12 @@ unsafe extern "C" {
     ) -> isize;
 }
 unsafe extern "C" {
+    pub fn pidnsmod_proc_ioctl(
+        cmd: kernel::ffi::c_uint,
+        arg: kernel::ffi::c_ulong,
+    ) -> kernel::ffi::c_long;
+}
+unsafe extern "C" {
     pub fn pidnsmod_proc_create(
         name: *const kernel::ffi::c_char,
         mode: umode_t,
@@ -62,4 +68,7 @@ unsafe extern "C" {
 }
 unsafe extern "C" {
     pub fn pidnsmod_ns_id(ns: *mut pid_namespace) -> u64_;
+}
+unsafe extern "C" {
+    pub fn pidnsmod_pidfd_get_pid(file: *mut file) -> *mut pid;
 }

@@ -16,6 +16,8 @@ Usage:
   pidns-bench --help
 
 Options:
+  --cli PATH        the pidns command (cli/, built static) to time end to end; without it the
+                    row is skipped
   --ko PATH         pidns.ko to load; without it (or if the file is missing) the pidns methods
                     are skipped. A pidns already loaded is unloaded first.
   --out DIR         where results.csv, bench.png and label.txt go (default: bench-results)
@@ -45,6 +47,7 @@ pub enum Command {
 /// Benchmark settings, defaults applied.
 pub struct Config {
     pub ko: Option<PathBuf>,
+    pub cli: Option<PathBuf>,
     pub out: PathBuf,
     pub repeats: usize,
     pub lookups: u64,
@@ -66,6 +69,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         return parse_plot(&args[1..]);
     }
     let mut ko = None;
+    let mut cli = None;
     let mut out = None;
     let mut repeats = None;
     let mut lookups = None;
@@ -89,6 +93,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             "-h" | "--help" => return Ok(Command::Help),
             "--quick" => quick = true,
             "--ko" => ko = Some(PathBuf::from(value()?)),
+            "--cli" => cli = Some(PathBuf::from(value()?)),
             "--out" => out = Some(PathBuf::from(value()?)),
             "--repeats" => repeats = Some(number(opt, &value()?)?),
             "--lookups" => lookups = Some(number(opt, &value()?)?),
@@ -114,6 +119,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     }
     Ok(Command::Bench(Config {
         ko,
+        cli,
         out: out.unwrap_or_else(|| PathBuf::from("bench-results")),
         repeats: repeats.unwrap_or(if quick { 3 } else { 7 }),
         lookups: lookups.unwrap_or(if quick { 500 } else { 5000 }),

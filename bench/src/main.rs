@@ -20,13 +20,13 @@ mod timing;
 
 use cli::{Command, Config};
 use methods::{
-    Floor, Lookup, NsfsPreopened, NsfsScratch, Nspid, Pidfd, PidnsAll, PidnsBatch, PidnsSingle,
-    ProcScan,
+    Command as CliCommand, Floor, Ioctl, Lookup, NsfsPreopened, NsfsScratch, Nspid, Pidfd,
+    PidnsAll, PidnsBatch, PidnsSingle, ProcScan,
 };
 use module::Module;
 use report::{
-    FLOOR, NSFS_PRE, NSFS_SCRATCH, NSPID, PIDFD, PIDNS_ALL, PIDNS_BATCH, PIDNS_LOG0, PIDNS_LOG1,
-    PROC_SCAN,
+    FLOOR, NSFS_PRE, NSFS_SCRATCH, NSPID, PIDFD, PIDNS_ALL, PIDNS_BATCH, PIDNS_CLI, PIDNS_IOCTL,
+    PIDNS_IOCTL_PIDFD, PIDNS_LOG0, PIDNS_LOG1, PROC_SCAN,
 };
 use sys::Res;
 use targets::{Nest, Sleepers};
@@ -216,6 +216,17 @@ fn lookups(cfg: &Config, module: Option<&Module>, cases: &mut Cases) -> Res<()> 
             cases.add(LOOKUP, PIDNS_LOG1, d, max),
         )
     });
+    // Issue 11: the ioctl by PID and by pidfd, and the command end to end.
+    let ioctl = module.map(|_| {
+        (
+            cases.add(LOOKUP, PIDNS_IOCTL, d, max),
+            cases.add(LOOKUP, PIDNS_IOCTL_PIDFD, d, max),
+        )
+    });
+    let c_cli = match (module, &cfg.cli) {
+        (Some(_), Some(_)) => Some(cases.add(LOOKUP, PIDNS_CLI, d, max)),
+        _ => None,
+    };
     let c_nspid = cases.add(LOOKUP, NSPID, d, max);
     let c_pidfd = cases.add(LOOKUP, PIDFD, d, max);
     let c_scratch = cases.add(LOOKUP, NSFS_SCRATCH, d, max);
@@ -230,6 +241,13 @@ fn lookups(cfg: &Config, module: Option<&Module>, cases: &mut Cases) -> Res<()> 
         Some(_) => DEPTHS
             .iter()
             .map(|&k| cases.add(DEPTH, PIDNS_LOG0, k, max))
+            .collect(),
+        None => Vec::new(),
+    };
+    let c_series_ioctl: Vec<usize> = match module {
+        Some(_) => DEPTHS
+            .iter()
+            .map(|&k| cases.add(DEPTH, PIDNS_IOCTL, k, max))
             .collect(),
         None => Vec::new(),
     };
@@ -273,6 +291,17 @@ fn lookups(cfg: &Config, module: Option<&Module>, cases: &mut Cases) -> Res<()> 
                     c_series_pidns[i],
                     &mut PidnsSingle::new(n.target, &n.nspid)?,
                 )?;
+                cases.measure(
+                    c_series_ioctl[i],
+                    &mut Ioctl::new(n.target, &n.nspid, false)?,
+                )?;
+            }
+            if let Some((c_ioctl, c_ioctl_fd)) = ioctl {
+                cases.measure(c_ioctl, &mut Ioctl::new(main.target, &main.nspid, false)?)?;
+                cases.measure(c_ioctl_fd, &mut Ioctl::new(main.target, &main.nspid, true)?)?;
+            }
+            if let (Some(c), Some(bin)) = (c_cli, &cfg.cli) {
+                cases.measure(c, &mut CliCommand::new(bin, main.target, &main.nspid)?)?;
             }
         }
         loaded.unload()?;

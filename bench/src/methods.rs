@@ -231,6 +231,117 @@ impl Lookup for PidnsBatch {
     }
 }
 
+// ---- 2b. the ioctl (issue 11), through the pidns library ----------------------------------------
+
+/// The answer of the library's request as outermost-first PIDs.
+fn ioctl_nspid(raw: &pidns::module::RawChain) -> Vec<i32> {
+    pidns::module::decode(raw)
+        .levels
+        .iter()
+        .map(|l| l.pid)
+        .collect()
+}
+
+/// `PIDNS_GET_CHAIN` by PID (or by a pidfd opened beforehand) on an open `/proc/pidns`: one
+/// ioctl per lookup, the request built once (the kernel rewrites only its output fields).
+pub struct Ioctl {
+    module: pidns::Module,
+    raw: Box<pidns::module::RawChain>,
+    /// The pidfd asked by, kept open for the whole run.
+    _pidfd: Option<OwnedFd>,
+}
+
+impl Ioctl {
+    /// By PID, or with `by_pidfd` by a pidfd for it.
+    pub fn new(pid: libc::pid_t, expect: &[i32], by_pidfd: bool) -> Res<Ioctl> {
+        let module = pidns::Module::open().map_err(|e| format!("open /proc/pidns: {e}"))?;
+        let mut raw = Box::new(pidns::module::zeroed());
+        raw.size = pidns::module::SIZE as u32;
+        let pidfd = if by_pidfd {
+            // SAFETY: pidfd_open takes a PID and flags; no memory is passed.
+            let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+            if fd < 0 {
+                return Err(sys::os_err(&format!("pidfd_open({pid})")));
+            }
+            let fd = sys::owned(fd as libc::c_int);
+            raw.flags = pidns::uapi::PIDNS_CHAIN_PIDFD;
+            raw.pid = fd.as_raw_fd();
+            Some(fd)
+        } else {
+            raw.pid = pid;
+            None
+        };
+        let mut m = Ioctl {
+            module,
+            raw,
+            _pidfd: pidfd,
+        };
+        m.run(1)?;
+        let got = ioctl_nspid(&m.raw);
+        if got != expect {
+            return Err(format!(
+                "PIDNS_GET_CHAIN for {pid} says {got:?}, /proc/{pid}/status says NSpid {expect:?}"
+            ));
+        }
+        Ok(m)
+    }
+}
+
+impl Lookup for Ioctl {
+    fn run(&mut self, n: u64) -> Res<()> {
+        for _ in 0..n {
+            self.module
+                .ioctl(&mut self.raw)
+                .map_err(|e| format!("ioctl(PIDNS_GET_CHAIN): {e}"))?;
+            black_box(self.raw.count);
+        }
+        Ok(())
+    }
+}
+
+/// The `pidns PID` command end to end: fork, exec of the static binary, its ioctl and output,
+/// wait. What a shell script pays per process it asks about.
+pub struct Command {
+    cmd: std::process::Command,
+}
+
+impl Command {
+    pub fn new(bin: &std::path::Path, pid: libc::pid_t, expect: &[i32]) -> Res<Command> {
+        let out = std::process::Command::new(bin)
+            .arg(pid.to_string())
+            .output()
+            .map_err(|e| format!("run {}: {e}", bin.display()))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        // The last line is the outermost level: "    pid 84 level 0 ...".
+        let outer = text.lines().last().unwrap_or("").trim_start();
+        if !out.status.success() || !outer.starts_with(&format!("pid {} ", expect[0])) {
+            return Err(format!(
+                "{} {pid} printed {text:?} (status {}), expected the outermost PID {}",
+                bin.display(),
+                out.status,
+                expect[0]
+            ));
+        }
+        let mut cmd = std::process::Command::new(bin);
+        cmd.arg(pid.to_string())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        Ok(Command { cmd })
+    }
+}
+
+impl Lookup for Command {
+    fn run(&mut self, n: u64) -> Res<()> {
+        for _ in 0..n {
+            let status = self.cmd.status().map_err(|e| format!("run pidns: {e}"))?;
+            if !status.success() {
+                return Err(format!("pidns exited with {status}"));
+            }
+        }
+        Ok(())
+    }
+}
+
 // ---- 3. NSpid -------------------------------------------------------------------------------
 
 /// open + read + close of /proc/PID/status and parsing its `NSpid:` line: what tools do today.

@@ -4,45 +4,10 @@
 use crate::sys::{self, Res};
 use std::ffi::CStr;
 
-/// Parses the numbers of the `NSpid:` line of a /proc/PID/status text into `out` (outermost
-/// level first, as the kernel prints them). Returns false when there is no such line.
-///
-/// Works on bytes and reuses `out`, so that the NSpid method's timed loop does not allocate.
-pub fn parse_nspid(status: &[u8], out: &mut Vec<i32>) -> bool {
-    out.clear();
-    let key = b"NSpid:";
-    let start = match find(status, key) {
-        Some(i) if i == 0 || status[i - 1] == b'\n' => i + key.len(),
-        _ => return false,
-    };
-    let mut value: i32 = 0;
-    let mut in_number = false;
-    for &b in &status[start..] {
-        match b {
-            b'0'..=b'9' => {
-                value = value.wrapping_mul(10).wrapping_add(i32::from(b - b'0'));
-                in_number = true;
-            }
-            b'\n' => break,
-            _ => {
-                if in_number {
-                    out.push(value);
-                }
-                value = 0;
-                in_number = false;
-            }
-        }
-    }
-    if in_number {
-        out.push(value);
-    }
-    !out.is_empty()
-}
-
-/// The first position of `needle` in `hay`.
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
+/// The `NSpid:` parser is the pidns library's (cli/), the one the `pidns` command's /proc
+/// fallback uses: bytes in, numbers reused in `out`, so that the NSpid method's timed loop does
+/// not allocate.
+pub use pidns::procfs::parse_nspid;
 
 /// Outcome of reading one /proc/PID/status.
 pub enum Status {

@@ -39,7 +39,7 @@ pub fn ns_inode(link: &str) -> String {
 }
 
 /// pidns's escaping of a command name: printable ASCII but `\` as is, the rest as `\xNN`.
-fn escape_comm(comm: &[u8]) -> String {
+pub fn escape_comm(comm: &[u8]) -> String {
     comm.iter()
         .map(|&b| {
             if (0x21..=0x7e).contains(&b) && b != b'\\' {

@@ -5,6 +5,7 @@
 
 mod check_all;
 mod hardening;
+mod ioctl;
 mod report;
 
 use std::collections::BTreeMap;
@@ -103,6 +104,7 @@ pub(crate) fn errno_name(e: &io::Error) -> String {
         libc::ESPIPE => "ESPIPE",
         libc::EINTR => "EINTR",
         libc::EKEYREJECTED => "EKEYREJECTED",
+        libc::ENOTTY => "ENOTTY",
         _ => return format!("errno{n}"),
     };
     name.to_string()
@@ -712,7 +714,14 @@ fn main() {
                 std::thread::park();
             }
         }
-        "-h" | "--help" => println!("{USAGE}"),
+        "chain" => println!("{}", ioctl::chain(&args[2..])),
+        "chain-raw" => println!("{}", ioctl::chain_raw(&args[2..])),
+        "chain-bad" => println!("{}", ioctl::chain_bad()),
+        "reuse" => println!("{}", ioctl::reuse()),
+        "check-levels" => println!("{}", ioctl::check_levels(&args[2..])),
+        "pidfd-outside" => println!("{}", ioctl::pidfd_outside(&args[2..])),
+        "nsid" => println!("{}", ioctl::nsid(&args[2..])),
+        "-h" | "--help" => println!("{USAGE}\n{}", ioctl::USAGE),
         _ => {
             eprintln!("{USAGE}");
             exit(2)

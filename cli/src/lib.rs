@@ -1,0 +1,365 @@
+//! pidns for programs: a process's PID in every PID namespace it lives in.
+//!
+//! With the pidns module loaded, one ioctl on `/proc/pidns` ([`Module`], `PIDNS_GET_CHAIN`)
+//! answers for a PID, a pidfd (race-free) or `N@P`. Without it, [`procfs`] tells what the kernel
+//! offers: `/proc/PID/status` `NSpid:`/`NStgid:`, `/proc/PID/ns/pid` and the nsfs ioctls.
+//! [`lookup`] picks whichever is there and says which answered. This crate is the only place
+//! user space encodes the ioctl: the `pidns` command, the benchmark (`bench/`) and the guest
+//! test helper (`tests/vm/helper`) use it.
+//!
+//! ```no_run
+//! let mut module = pidns::Module::open()?;
+//! let chain = module.chain(&pidns::Query::pid(84))?;
+//! print!("{}", pidns::format_log(&chain)); // as the kernel log shows it
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+pub mod module;
+pub mod procfs;
+#[allow(dead_code, non_camel_case_types, non_upper_case_globals, clippy::all)]
+#[path = "../../rust/uapi.rs"]
+pub mod uapi;
+
+pub use module::Module;
+
+use std::fmt::Write as _;
+use std::io;
+use std::os::fd::RawFd;
+
+/// A process, as the caller names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A PID in the caller's PID namespace (or, as [`Query::pid`] of an `N@P`, in `P`'s).
+    Pid(i32),
+    /// A pidfd the caller holds: race-free, the process or `ESRCH`.
+    Pidfd(RawFd),
+}
+
+/// What to look up: `N`, or `N@P` (PID `N` in the PID namespace of process `P`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Query {
+    pub target: Target,
+    pub ns_of: Option<Target>,
+}
+
+impl Query {
+    /// PID `nr` in the caller's namespace.
+    pub fn pid(nr: i32) -> Query {
+        Query {
+            target: Target::Pid(nr),
+            ns_of: None,
+        }
+    }
+
+    /// The process of pidfd `fd`.
+    pub fn pidfd(fd: RawFd) -> Query {
+        Query {
+            target: Target::Pidfd(fd),
+            ns_of: None,
+        }
+    }
+
+    /// Parses `N` or `N@P` (decimal PIDs from 1 to `i32::MAX`, as `/proc/pidns` takes them).
+    pub fn parse(text: &str) -> Option<Query> {
+        let nr = |s: &str| -> Option<i32> {
+            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            s.parse().ok().filter(|&n| n > 0)
+        };
+        match text.split_once('@') {
+            Some((n, p)) => Some(Query {
+                target: Target::Pid(nr(n)?),
+                ns_of: Some(Target::Pid(nr(p)?)),
+            }),
+            None => Some(Query::pid(nr(text)?)),
+        }
+    }
+}
+
+/// A process's numbers in one PID namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Level {
+    /// Its PID (thread id) there.
+    pub pid: i32,
+    /// Its thread-group id there: `pid`, unless it is a thread other than its group's leader.
+    pub tgid: i32,
+    /// The namespace's depth (0: the initial one); `None` when it cannot be known (the /proc
+    /// fallback, asked from inside a PID namespace).
+    pub level: Option<u32>,
+    /// The namespace's inode: `readlink /proc/PID/ns/pid` shows `pid:[ns_inum]`.
+    pub ns_inum: u64,
+    /// The namespace's 64-bit id (never reused), where the kernel has one.
+    pub ns_id: Option<u64>,
+}
+
+/// A process's PIDs from the caller's PID namespace down to its own, outermost first (the order
+/// of `NSpid:`), and its command name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chain {
+    pub comm: Vec<u8>,
+    pub levels: Vec<Level>,
+}
+
+/// Which interface answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The pidns module: the `PIDNS_GET_CHAIN` ioctl on `/proc/pidns`.
+    Module,
+    /// `/proc/PID/status`, `/proc/PID/ns/pid` and nsfs: the module is not there (or not
+    /// usable).
+    Proc,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Module => "module",
+            Source::Proc => "proc",
+        }
+    }
+}
+
+/// Where to ask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prefer {
+    /// The module when `/proc/pidns` opens, else /proc.
+    Any,
+    /// /proc only.
+    Proc,
+    /// The module only.
+    Module,
+}
+
+/// An open source of answers: the module's file, or /proc.
+pub enum Asker {
+    Module(Module),
+    Proc,
+}
+
+impl Asker {
+    /// The module if `prefer` allows and `/proc/pidns` opens; the reason it was not used
+    /// otherwise (`None` if it was not tried).
+    pub fn open(prefer: Prefer) -> io::Result<(Asker, Option<io::Error>)> {
+        match prefer {
+            Prefer::Proc => Ok((Asker::Proc, None)),
+            Prefer::Module => Ok((Asker::Module(Module::open()?), None)),
+            Prefer::Any => match Module::open() {
+                Ok(m) => Ok((Asker::Module(m), None)),
+                Err(e) => Ok((Asker::Proc, Some(e))),
+            },
+        }
+    }
+
+    pub fn source(&self) -> Source {
+        match self {
+            Asker::Module(_) => Source::Module,
+            Asker::Proc => Source::Proc,
+        }
+    }
+
+    /// Looks `query` up; `ESRCH` when there is no such process.
+    pub fn chain(&mut self, query: &Query) -> io::Result<Chain> {
+        match self {
+            Asker::Module(m) => m.chain(query),
+            Asker::Proc => procfs::chain(query),
+        }
+    }
+}
+
+/// Looks `query` up through the module when it is there, else through /proc.
+pub fn lookup(query: &Query) -> io::Result<(Chain, Source)> {
+    let (mut asker, _) = Asker::open(Prefer::Any)?;
+    let chain = asker.chain(query)?;
+    Ok((chain, asker.source()))
+}
+
+/// The chain as the kernel log shows it, without the `pidns: ` prefix: one line per level,
+/// the deepest first, each outer level indented two more spaces, the command name on the first:
+///
+/// ```text
+/// pid 2 (sleep) level 2 ns pid:[4026532115]
+///   pid 3 level 1 ns pid:[4026532113]
+///     pid 84 level 0 ns pid:[4026531836]
+/// ```
+///
+/// A thread other than its group's leader shows its thread-group id too (`pid 5 tgid 4 ...`);
+/// a level that cannot be known shows as `level ?`.
+pub fn format_log(chain: &Chain) -> String {
+    let thread = chain.levels.iter().any(|l| l.pid != l.tgid);
+    let mut out = String::new();
+    for (outward, l) in chain.levels.iter().rev().enumerate() {
+        let _ = write!(out, "{:1$}pid {2}", "", outward * 2, l.pid);
+        if outward == 0 {
+            let _ = write!(out, " ({})", String::from_utf8_lossy(&chain.comm));
+        }
+        if thread {
+            let _ = write!(out, " tgid {}", l.tgid);
+        }
+        match l.level {
+            Some(level) => {
+                let _ = write!(out, " level {level}");
+            }
+            None => out.push_str(" level ?"),
+        }
+        let _ = writeln!(out, " ns pid:[{}]", l.ns_inum);
+    }
+    out
+}
+
+/// One JSON object on one line:
+/// `{"query":"84","source":"module","comm":"sleep","levels":[{"level":0,"pid":84,"tgid":84,
+/// "ns":4026531836,"ns_id":1},...]}`, levels outermost first; `null` for what is not known.
+/// The command name's bytes are escaped as JSON string characters (bytes above 0x7f as
+/// `\u00XX`, so that no name is lost).
+pub fn format_json(query: &str, chain: &Chain, source: Source) -> String {
+    let mut out = String::from("{\"query\":");
+    json_string(&mut out, query.as_bytes());
+    let _ = write!(out, ",\"source\":\"{}\",\"comm\":", source.name());
+    json_string(&mut out, &chain.comm);
+    out.push_str(",\"levels\":[");
+    for (i, l) in chain.levels.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let level = l.level.map_or("null".to_string(), |v| v.to_string());
+        let ns_id = l.ns_id.map_or("null".to_string(), |v| v.to_string());
+        let _ = write!(
+            out,
+            "{{\"level\":{level},\"pid\":{},\"tgid\":{},\"ns\":{},\"ns_id\":{ns_id}}}",
+            l.pid, l.tgid, l.ns_inum
+        );
+    }
+    out.push_str("]}");
+    out
+}
+
+fn json_string(out: &mut String, bytes: &[u8]) {
+    out.push('"');
+    for &b in bytes {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => {
+                let _ = write!(out, "\\u{b:04x}");
+            }
+        }
+    }
+    out.push('"');
+}
+
+/// The errno's symbolic name where a tool's message wants it.
+pub fn errno_name(e: &io::Error) -> String {
+    let name = match e.raw_os_error() {
+        Some(libc::ESRCH) => "ESRCH",
+        Some(libc::EINVAL) => "EINVAL",
+        Some(libc::EFAULT) => "EFAULT",
+        Some(libc::EBADF) => "EBADF",
+        Some(libc::E2BIG) => "E2BIG",
+        Some(libc::ENOTTY) => "ENOTTY",
+        Some(libc::EACCES) => "EACCES",
+        Some(libc::EPERM) => "EPERM",
+        Some(libc::ENOENT) => "ENOENT",
+        Some(n) => return format!("errno{n}"),
+        None => return e.to_string(),
+    };
+    name.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn level(pid: i32, tgid: i32, level: u32, ns: u64) -> Level {
+        Level {
+            pid,
+            tgid,
+            level: Some(level),
+            ns_inum: ns,
+            ns_id: Some(u64::from(level) + 1),
+        }
+    }
+
+    #[test]
+    fn parse_queries() {
+        assert_eq!(Query::parse("84"), Some(Query::pid(84)));
+        assert_eq!(
+            Query::parse("2@83"),
+            Some(Query {
+                target: Target::Pid(2),
+                ns_of: Some(Target::Pid(83))
+            })
+        );
+        for bad in [
+            "",
+            "0",
+            "-1",
+            "+1",
+            "0x10",
+            "2@",
+            "@3",
+            "2@@3",
+            "2147483648",
+            "a",
+        ] {
+            assert_eq!(Query::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(Query::parse("2147483647"), Some(Query::pid(i32::MAX)));
+    }
+
+    #[test]
+    fn log_layout_is_the_kernel_logs() {
+        let chain = Chain {
+            comm: b"sleep".to_vec(),
+            levels: vec![
+                level(84, 84, 0, 4026531836),
+                level(3, 3, 1, 4026532113),
+                level(2, 2, 2, 4026532115),
+            ],
+        };
+        assert_eq!(
+            format_log(&chain),
+            "pid 2 (sleep) level 2 ns pid:[4026532115]\n\
+             \x20 pid 3 level 1 ns pid:[4026532113]\n\
+             \x20   pid 84 level 0 ns pid:[4026531836]\n"
+        );
+    }
+
+    #[test]
+    fn log_layout_of_a_thread_and_of_unknown_levels() {
+        let mut chain = Chain {
+            comm: b"python3".to_vec(),
+            levels: vec![level(812, 810, 0, 4026531836)],
+        };
+        assert_eq!(
+            format_log(&chain),
+            "pid 812 (python3) tgid 810 level 0 ns pid:[4026531836]\n"
+        );
+        chain.levels[0].tgid = 812;
+        chain.levels[0].level = None;
+        assert_eq!(
+            format_log(&chain),
+            "pid 812 (python3) level ? ns pid:[4026531836]\n"
+        );
+    }
+
+    #[test]
+    fn json() {
+        let chain = Chain {
+            comm: b"a\"b\\c\x01\xff".to_vec(),
+            levels: vec![level(84, 84, 0, 7), level(2, 2, 1, 9)],
+        };
+        assert_eq!(
+            format_json("2@83", &chain, Source::Module),
+            "{\"query\":\"2@83\",\"source\":\"module\",\"comm\":\"a\\\"b\\\\c\\u0001\\u00ff\",\
+             \"levels\":[{\"level\":0,\"pid\":84,\"tgid\":84,\"ns\":7,\"ns_id\":1},\
+             {\"level\":1,\"pid\":2,\"tgid\":2,\"ns\":9,\"ns_id\":2}]}"
+        );
+        let mut unknown = chain.clone();
+        unknown.levels[0].level = None;
+        unknown.levels[0].ns_id = None;
+        assert!(format_json("84", &unknown, Source::Proc)
+            .contains("{\"level\":null,\"pid\":84,\"tgid\":84,\"ns\":7,\"ns_id\":null}"));
+    }
+}

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `PIDNS_GET_CHAIN`: a process's whole chain in one system call, for programs.
+//!
+//! An ioctl on an open `/proc/pidns` fills a `struct pidns_chain`
+//! (`include/uapi/linux/pidns.h`, the one definition; [`uapi`] is generated from it) with the
+//! same facts as the read-back line and the same scoping: the levels from the caller's own PID
+//! namespace down, never a level above it. The process is named by a PID in the caller's
+//! namespace, by a pidfd (race-free: a pidfd of an exited process gives `ESRCH` even when its
+//! number was reused), or as `N@P` with `P` a PID or a pidfd.
+//!
+//! The struct is versioned by its `size` field, with the size rules of `copy_struct_from_user()`
+//! (a static inline, so not callable from Rust; implemented here on [`UserSlice`]). Of the
+//! caller's struct only the input fields and any unknown tail are read, as `PIDFD_GET_INFO` reads
+//! only its mask; a struct that cannot be written back fails with `EFAULT` after the lookup. The
+//! ioctl never logs: it is the interface for programs that ask at a high rate.
+
+use crate::{
+    chain::{ns_level, Chain},
+    pid_ref::PidRef,
+    pidfd, shim, uapi,
+};
+use core::mem::{offset_of, size_of};
+use kernel::{
+    bindings, current,
+    ffi::{c_long, c_uint, c_ulong},
+    ioctl::{_IOC_DIR, _IOC_NR, _IOC_TYPE, _IOWR},
+    pid_namespace::PidNamespace,
+    prelude::*,
+    uaccess::{UserPtr, UserSlice, UserSliceReader},
+};
+
+type Request = uapi::pidns_chain;
+
+/// The size of the struct this module knows: the latest version.
+const KSIZE: usize = size_of::<Request>();
+/// The size of the first version; smaller is `EINVAL`.
+const SIZE_VER0: usize = uapi::PIDNS_CHAIN_SIZE_VER0 as usize;
+/// The bytes of the input fields: `size`, `flags`, `pid`, `ns_of`.
+const INPUT: usize = offset_of!(Request, count);
+/// The largest `size` accepted (with a zero tail), as `clone3()` caps it at a page.
+const MAX_USER_SIZE: usize = 4096;
+
+// The generated struct agrees with the header's defines (the C shim checks the C struct).
+const _: () = assert!(KSIZE == uapi::PIDNS_CHAIN_SIZE_LATEST as usize);
+const _: () = assert!(offset_of!(Request, ns_id) == SIZE_VER0);
+const _: () = assert!(uapi::PIDNS_MAX_LEVELS as usize == crate::chain::MAX_LEVELS);
+// No padding anywhere, so that every byte copied to user space is a field's.
+const _: () = assert!(
+    KSIZE
+        == 6 * 4
+            + 16
+            + size_of::<[uapi::pidns_level; uapi::PIDNS_MAX_LEVELS as usize]>()
+            + 8 * uapi::PIDNS_MAX_LEVELS as usize
+);
+const _: () = assert!(size_of::<uapi::pidns_level>() == 16);
+
+/// The flags this version knows.
+const KNOWN_FLAGS: u32 =
+    uapi::PIDNS_CHAIN_PIDFD | uapi::PIDNS_CHAIN_NS_OF | uapi::PIDNS_CHAIN_NS_OF_PIDFD;
+
+/// The command, without the size bits (they are not checked: `size` says the version).
+const GET_CHAIN: u32 = _IOWR::<Request>(uapi::PIDNS_IOCTL_MAGIC, uapi::PIDNS_IOCTL_GET_CHAIN_NR);
+
+// The handler below is the one `shim.h` declares (and `proc_shim.c` calls).
+const _: () = {
+    let _: [unsafe extern "C" fn(_, _) -> _; 2] = [shim::pidnsmod_proc_ioctl, pidnsmod_proc_ioctl];
+};
+
+/// `proc_ops::proc_ioctl` of `/proc/pidns` (and `proc_compat_ioctl`, through
+/// `compat_ptr_ioctl()`: the struct has the same layout for 32-bit callers).
+///
+/// # Safety
+///
+/// Called by the shim only, for an open `/proc/pidns`, in the calling task's context; `arg` is
+/// the caller's argument, a user-space address that is only ever accessed through [`UserSlice`].
+#[no_mangle]
+unsafe extern "C" fn pidnsmod_proc_ioctl(cmd: c_uint, arg: c_ulong) -> c_long {
+    let result = if _IOC_TYPE(cmd) == _IOC_TYPE(GET_CHAIN)
+        && _IOC_NR(cmd) == _IOC_NR(GET_CHAIN)
+        && _IOC_DIR(cmd) == _IOC_DIR(GET_CHAIN)
+    {
+        get_chain(UserPtr::from_addr(arg))
+    } else {
+        Err(ENOTTY)
+    };
+    match result {
+        Ok(()) => 0,
+        // An errno (-4095..-1) fits any `long`.
+        Err(e) => e.to_errno() as c_long,
+    }
+}
+
+/// A struct all of whose bytes are fields (no padding) and any of whose bit patterns is valid.
+fn zeroed() -> Request {
+    // SAFETY: `Request` holds integers and arrays of integers only, for which all-zero bytes is
+    // a valid value.
+    unsafe { core::mem::zeroed() }
+}
+
+/// The bytes of `request`, to copy it in and out.
+fn as_bytes_mut(request: &mut Request) -> &mut [u8] {
+    // SAFETY: `Request` has no padding (checked above), integers only, so every byte is
+    // initialized and any byte values written make a valid `Request`; the slice borrows
+    // `request` mutably for its lifetime.
+    unsafe { core::slice::from_raw_parts_mut(core::ptr::from_mut(request).cast::<u8>(), KSIZE) }
+}
+
+/// Answers one `PIDNS_GET_CHAIN` on the struct at `arg`.
+fn get_chain(arg: UserPtr) -> Result {
+    let (mut request, user_size) = read_request(arg)?;
+    // Answered in the caller's PID namespace, as the read-back is.
+    let task = current!();
+    let ns = task.active_pid_ns().ok_or(ESRCH)?;
+    let chain = find(&request, ns)?;
+    fill(&mut request, &chain, ns_level(ns), user_size);
+    let n = user_size.min(KSIZE);
+    UserSlice::new(arg, n)
+        .writer()
+        .write_slice(&as_bytes_mut(&mut request)[..n])
+}
+
+/// Copies the input fields of the caller's struct in, checking its size as
+/// `copy_struct_from_user()` would; returns them with the caller's `size`.
+///
+/// `size` below the first version is `EINVAL`; above ours, the bytes we do not know must all be
+/// zero (`E2BIG` otherwise, and above [`MAX_USER_SIZE`]); the fields we know and the caller does
+/// not are zero.
+fn read_request(arg: UserPtr) -> Result<(Request, usize)> {
+    let mut reader = UserSlice::new(arg, size_of::<u32>()).reader();
+    let user_size = usize::try_from(reader.read::<u32>()?).map_err(|_| E2BIG)?;
+    if user_size < SIZE_VER0 {
+        return Err(EINVAL);
+    }
+    if user_size > MAX_USER_SIZE {
+        return Err(E2BIG);
+    }
+    let mut reader = UserSlice::new(arg, user_size).reader();
+    let mut request = zeroed();
+    // Only the input fields are read (every version has them); the rest of what we know is
+    // output, overwritten whatever it holds.
+    reader.read_slice(&mut as_bytes_mut(&mut request)[..INPUT])?;
+    if user_size > KSIZE {
+        reader.skip(KSIZE - INPUT)?;
+        check_zero_tail(reader)?;
+    }
+    if request.flags & !KNOWN_FLAGS != 0 {
+        return Err(EINVAL);
+    }
+    Ok((request, user_size))
+}
+
+/// `E2BIG` unless every byte left in `reader` is zero.
+fn check_zero_tail(mut reader: UserSliceReader) -> Result {
+    let mut chunk = [0u8; 64];
+    while !reader.is_empty() {
+        let n = reader.len().min(chunk.len());
+        let chunk = &mut chunk[..n];
+        reader.read_slice(chunk)?;
+        if chunk.iter().any(|&b| b != 0) {
+            return Err(E2BIG);
+        }
+    }
+    Ok(())
+}
+
+/// The process the request names, as the caller's PID namespace sees it.
+fn find(request: &Request, caller_ns: &PidNamespace) -> Result<Chain> {
+    let flags = request.flags;
+    let by_pidfd = flags & uapi::PIDNS_CHAIN_PIDFD != 0;
+    let ns_of = flags & uapi::PIDNS_CHAIN_NS_OF != 0;
+    let ns_of_pidfd = flags & uapi::PIDNS_CHAIN_NS_OF_PIDFD != 0;
+    if (by_pidfd && ns_of) || (ns_of_pidfd && !ns_of) {
+        // A pidfd names its process, no namespace needed; NS_OF_PIDFD says what ns_of is.
+        return Err(EINVAL);
+    }
+    if !by_pidfd && request.pid <= 0 {
+        return Err(EINVAL);
+    }
+    if ns_of && !ns_of_pidfd && request.ns_of <= 0 {
+        return Err(EINVAL);
+    }
+    let found = if by_pidfd {
+        let pid = visible(pidfd::pid_of(request.pid)?, caller_ns)?;
+        Chain::of(&pid)
+    } else if ns_of {
+        // As the text interface's `N@P`: P must be a live process; N is looked up in its
+        // namespace, which is the caller's or one below it.
+        let owner = if ns_of_pidfd {
+            visible(pidfd::pid_of(request.ns_of)?, caller_ns)?
+        } else {
+            PidRef::find_in_current_ns(request.ns_of).ok_or(ESRCH)?
+        };
+        Chain::of(&owner).ok_or(ESRCH)?;
+        Chain::find(owner.ns(), request.pid)
+    } else {
+        PidRef::find_in_current_ns(request.pid).and_then(|pid| Chain::of(&pid))
+    };
+    found.ok_or(ESRCH)
+}
+
+/// `pid` if it has a number in `ns` (a pidfd may have been passed from another namespace, and
+/// the caller must not learn the numbers of a process it cannot see), else `ESRCH`.
+fn visible(pid: PidRef, ns: &PidNamespace) -> Result<PidRef> {
+    // SAFETY: both pointers are valid for the call: `pid` holds a reference, `ns` is borrowed.
+    let nr = unsafe { bindings::pid_nr_ns(pid.as_ptr(), ns.as_ptr()) };
+    if nr > 0 {
+        Ok(pid)
+    } else {
+        Err(ESRCH)
+    }
+}
+
+/// Writes the answer into `request`: the levels from `from` (the caller's level) down, the
+/// command name, and `size`. Every output field is rewritten, the unused levels with zeros.
+fn fill(request: &mut Request, chain: &Chain, from: usize, user_size: usize) {
+    let mut out = zeroed();
+    out.size = u32::try_from(user_size.min(KSIZE)).unwrap_or(u32::MAX);
+    out.flags = request.flags;
+    out.pid = request.pid;
+    out.ns_of = request.ns_of;
+    let levels = chain.levels().get(from..).unwrap_or(&[]);
+    // At most `MAX_LEVELS` (33): it fits.
+    out.count = u32::try_from(levels.len()).unwrap_or(0);
+    for ((slot, id), level) in out.levels.iter_mut().zip(out.ns_id.iter_mut()).zip(levels) {
+        *slot = uapi::pidns_level {
+            pid: level.nr,
+            tgid: level.tgid,
+            level: level.level,
+            ns_inum: level.ns_inum,
+        };
+        *id = level.ns_id;
+    }
+    // The last byte stays NUL: at most 15 bytes of name.
+    let room = out.comm.len() - 1;
+    for (slot, &b) in out.comm[..room].iter_mut().zip(chain.comm().iter()) {
+        *slot = b as core::ffi::c_char;
+    }
+    *request = out;
+}

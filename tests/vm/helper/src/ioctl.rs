@@ -1,0 +1,592 @@
+//! `vmh` commands for the `PIDNS_GET_CHAIN` ioctl (tests/vm/test-ioctl.sh), through the pidns
+//! library (cli/), which is the only user-space encoding of the ioctl.
+
+use pidns::module::{self, Module, RawChain, PIDNS_GET_CHAIN, SIZE};
+use pidns::{procfs, uapi, Chain, Query, Target};
+use std::fs::OpenOptions;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+pub const USAGE: &str = "\
+  chain [--pidfd] [--ns-of P|--ns-of-pidfd P] PID
+                           PIDNS_GET_CHAIN for PID (by a pidfd opened for it with --pidfd; N@P
+                           with --ns-of): prints ok and the answer as read-back fields (nspid=
+                           nstgid= level= ns= comm=), then ns_id=, or the errno name
+  chain-raw SIZE FLAGS PID NSOF [TAIL]
+                           PIDNS_GET_CHAIN on a request of SIZE bytes (in an 8 KiB zeroed buffer)
+                           with FLAGS, PID and NSOF as given; PID and NSOF may be pidfd:N (a
+                           pidfd for PID N), file:PATH (an open file) or closed (a closed fd);
+                           TAIL: a byte put at offset SIZE-1. Prints the errno name, or ok and
+                           size= count= ns_id0=
+  chain-bad                EFAULT (NULL, an unmapped pointer, a struct that ends in an unmapped
+                           page), ENOTTY (another command number), and the command with the size
+                           bits of VER0; prints NAME=RESULT for each
+  reuse                    the pidfd reuse race: a child's pidfd answers; the child exits and is
+                           reaped; its PID number is forced onto a new process (ns_last_pid); the
+                           pidfd then gives ESRCH (module and /proc fallback), the PID the new
+                           process. Prints one KEY=VALUE per step
+  check-levels INIT_1..INIT_D TARGET
+                           for every viewer level v (the host, then PID 1 of each level) and
+                           every process of the nest at or below it (INIT_k is at depth k):
+                           the ioctl by PID and by pidfd, and the read-back, against NSpid:,
+                           NStgid:, comm and the namespaces (inode, NS_GET_ID) seen from the
+                           host; prints `ok N` (answers checked) or the differences
+  pidfd-outside INIT HOSTPID INNERPID
+                           from PID 1 INIT's namespace: the ioctl by a pidfd of HOSTPID (a
+                           process it cannot see), and of INNERPID; prints both results
+  nsid PID...              NS_GET_ID of each PID's PID namespace, one a line";
+
+fn name(e: &io::Error) -> String {
+    crate::errno_name(e)
+}
+
+/// The answer as the read-back's fields (without `query=`), then `ns_id=` on its own line.
+fn fields(chain: &Chain) -> String {
+    let list = |f: &dyn Fn(&pidns::Level) -> String| {
+        chain.levels.iter().map(f).collect::<Vec<_>>().join(",")
+    };
+    format!(
+        "nspid={} nstgid={} level={} ns={} comm={}\nns_id={}",
+        list(&|l| l.pid.to_string()),
+        list(&|l| l.tgid.to_string()),
+        list(&|l| l.level.map_or("?".into(), |v| v.to_string())),
+        list(&|l| l.ns_inum.to_string()),
+        crate::check_all::escape_comm(&chain.comm),
+        list(&|l| l.ns_id.map_or("0".into(), |v| v.to_string())),
+    )
+}
+
+fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
+    // SAFETY: pidfd_open takes a PID and flags; no memory is passed.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a descriptor just returned to us.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+pub fn chain(args: &[String]) -> String {
+    let mut pidfd = false;
+    let mut ns_of: Option<(bool, i32)> = None;
+    let mut pid = None;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--pidfd" => pidfd = true,
+            "--ns-of" | "--ns-of-pidfd" => {
+                let p = args.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(0);
+                ns_of = Some((args[i] == "--ns-of-pidfd", p));
+                i += 1;
+            }
+            s => pid = s.parse().ok(),
+        }
+        i += 1;
+    }
+    let Some(pid) = pid else {
+        return "usage".into();
+    };
+    let mut keep = Vec::new();
+    let mut target = |by_pidfd: bool, nr: i32| -> io::Result<Target> {
+        if by_pidfd {
+            let fd = pidfd_open(nr)?;
+            let raw = fd.as_raw_fd();
+            keep.push(fd);
+            Ok(Target::Pidfd(raw))
+        } else {
+            Ok(Target::Pid(nr))
+        }
+    };
+    let query = (|| -> io::Result<Query> {
+        Ok(Query {
+            target: target(pidfd, pid)?,
+            ns_of: match ns_of {
+                Some((p, nr)) => Some(target(p, nr)?),
+                None => None,
+            },
+        })
+    })();
+    let result = query.and_then(|q| Module::open()?.chain(&q));
+    match result {
+        Ok(c) => format!("ok\n{}", fields(&c)),
+        Err(e) => name(&e),
+    }
+}
+
+/// A descriptor for an argument of chain-raw: a number, pidfd:N, file:PATH or closed.
+fn raw_arg(s: &str, keep: &mut Vec<OwnedFd>) -> Result<i32, String> {
+    if let Some(p) = s.strip_prefix("pidfd:") {
+        let fd =
+            pidfd_open(p.parse().unwrap_or(0)).map_err(|e| format!("pidfd_open: {}", name(&e)))?;
+        let raw = fd.as_raw_fd();
+        keep.push(fd);
+        Ok(raw)
+    } else if let Some(path) = s.strip_prefix("file:") {
+        let f = std::fs::File::open(path).map_err(|e| format!("open: {}", name(&e)))?;
+        let fd = OwnedFd::from(f);
+        let raw = fd.as_raw_fd();
+        keep.push(fd);
+        Ok(raw)
+    } else if s == "closed" {
+        Ok(999)
+    } else {
+        s.parse().map_err(|_| format!("bad argument {s}"))
+    }
+}
+
+pub fn chain_raw(args: &[String]) -> String {
+    let get = |i: usize| args.get(i).map(String::as_str).unwrap_or("0");
+    let size: u32 = get(0).parse().unwrap_or(0);
+    let flags: u32 = get(1).parse().unwrap_or(0);
+    let mut keep = Vec::new();
+    let (pid, ns_of) = match (raw_arg(get(2), &mut keep), raw_arg(get(3), &mut keep)) {
+        (Ok(p), Ok(n)) => (p, n),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    // 8 KiB, 8-byte aligned, zeroed: room for any size the kernel may look at.
+    let mut buf = vec![0u64; 1024];
+    let mut req = module::zeroed();
+    req.size = size;
+    req.flags = flags;
+    req.pid = pid;
+    req.ns_of = ns_of;
+    // SAFETY: `buf` has 8 KiB, more than `SIZE`; `RawChain` is plain integers.
+    unsafe { std::ptr::write(buf.as_mut_ptr().cast::<RawChain>(), req) };
+    if let Some(tail) = args.get(4).and_then(|t| t.parse::<u8>().ok()) {
+        let bytes = buf.as_mut_ptr().cast::<u8>();
+        if (1..=8192).contains(&size) {
+            // SAFETY: `size - 1` is inside the 8 KiB buffer.
+            unsafe { *bytes.add(size as usize - 1) = tail };
+        }
+    }
+    let module = match Module::open() {
+        Ok(m) => m,
+        Err(e) => return format!("open: {}", name(&e)),
+    };
+    // SAFETY: the buffer has 8 KiB, at least `size` bytes for every size this test passes.
+    match unsafe { module.ioctl_ptr(PIDNS_GET_CHAIN, buf.as_mut_ptr().cast()) } {
+        Ok(()) => {
+            // SAFETY: the buffer holds a `RawChain` at its start (written above, then by the
+            // kernel).
+            let out = unsafe { std::ptr::read(buf.as_ptr().cast::<RawChain>()) };
+            let chain = module::decode(&out);
+            format!(
+                "ok size={} count={} ns_id0={} pid0={}",
+                out.size,
+                out.count,
+                out.ns_id[0],
+                chain.levels.first().map_or(0, |l| l.pid)
+            )
+        }
+        Err(e) => name(&e),
+    }
+}
+
+pub fn chain_bad() -> String {
+    let module = match Module::open() {
+        Ok(m) => m,
+        Err(e) => return format!("open: {}", name(&e)),
+    };
+    let res = |r: io::Result<()>| r.map_or_else(|e| name(&e), |()| "ok".into());
+    let mut out = Vec::new();
+    // SAFETY: the kernel must fail cleanly on these pointers.
+    out.push(format!(
+        "null={}",
+        res(unsafe { module.ioctl_ptr(PIDNS_GET_CHAIN, std::ptr::null_mut()) })
+    ));
+    // SAFETY: as above.
+    out.push(format!(
+        "unmapped={}",
+        res(unsafe { module.ioctl_ptr(PIDNS_GET_CHAIN, 8 as *mut _) })
+    ));
+    // A struct whose first page holds its input fields (a valid request) and the rest lies in an
+    // unmapped page: the answer cannot be written back.
+    // SAFETY: an anonymous mapping of two pages, the second made inaccessible.
+    let page = unsafe {
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            8192,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        libc::mprotect(p.cast::<u8>().add(4096).cast(), 4096, libc::PROT_NONE);
+        p.cast::<u8>()
+    };
+    // SAFETY: 64 bytes before the end of the first page, inside the mapping.
+    let arg = unsafe { page.add(4096 - 64) };
+    // SAFETY: `arg` is writable for 64 bytes: `size` at 0, `pid` at 8.
+    unsafe {
+        std::ptr::write(arg.cast::<u32>(), SIZE as u32);
+        std::ptr::write(arg.add(8).cast::<i32>(), 1);
+    }
+    // SAFETY: as above: the kernel must stop at the unmapped page.
+    out.push(format!(
+        "straddling={}",
+        res(unsafe { module.ioctl_ptr(PIDNS_GET_CHAIN, arg.cast()) })
+    ));
+    let mut req = module::zeroed();
+    req.size = SIZE as u32;
+    req.pid = 1;
+    let other_nr = PIDNS_GET_CHAIN + 1;
+    // SAFETY: `req` is a live request of `SIZE` bytes.
+    out.push(format!(
+        "other-nr={}",
+        res(unsafe { module.ioctl_ptr(other_nr, std::ptr::from_mut(&mut req).cast()) })
+    ));
+    let ver0 = (PIDNS_GET_CHAIN & !(0x3fff << 16)) | (uapi::PIDNS_CHAIN_SIZE_VER0 << 16);
+    // SAFETY: as above.
+    out.push(format!(
+        "ver0-number={}",
+        res(unsafe { module.ioctl_ptr(ver0, std::ptr::from_mut(&mut req).cast()) })
+    ));
+    out.join(" ")
+}
+
+/// Forks a child that waits for a byte on a pipe, then exits; returns its PID and the pipe's
+/// write end (closing it lets the child go).
+fn waiting_child() -> io::Result<(i32, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for two descriptors.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: descriptors just returned to us.
+    let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // SAFETY: the child only reads and exits.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid == 0 {
+        drop(wr);
+        let mut b = [0u8; 1];
+        // SAFETY: reading into a local buffer, then leaving at once.
+        unsafe {
+            libc::read(rd.as_raw_fd(), b.as_mut_ptr().cast(), 1);
+            libc::_exit(0);
+        }
+    }
+    Ok((pid, wr))
+}
+
+fn reap(pid: i32) {
+    let mut status = 0;
+    // SAFETY: our own child.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+}
+
+pub fn reuse() -> String {
+    let mut out = Vec::new();
+    let Ok(mut module) = Module::open() else {
+        return "open-failed".into();
+    };
+    let Ok((old, go)) = waiting_child() else {
+        return "fork-failed".into();
+    };
+    let Ok(fd) = pidfd_open(old) else {
+        return "pidfd_open-failed".into();
+    };
+    let by_fd = Query::pidfd(fd.as_raw_fd());
+    let show = |r: io::Result<Chain>| match r {
+        Ok(c) => format!("ok:{}", c.levels.last().map_or(0, |l| l.pid)),
+        Err(e) => name(&e),
+    };
+    out.push(format!("alive={}", show(module.chain(&by_fd))));
+    out.push(format!("alive-want=ok:{old}"));
+    drop(go);
+    reap(old);
+    out.push(format!("reaped={}", show(module.chain(&by_fd))));
+    // Force the number onto a new process: ns_last_pid = old - 1, then fork (retried: other
+    // processes of the VM may fork in between).
+    let mut reused = None;
+    for _ in 0..100 {
+        let _ = std::fs::write("/proc/sys/kernel/ns_last_pid", format!("{}", old - 1));
+        match waiting_child() {
+            Ok((new, go)) if new == old => {
+                reused = Some(go);
+                break;
+            }
+            Ok((new, go)) => {
+                drop(go);
+                reap(new);
+            }
+            Err(_) => break,
+        }
+    }
+    let Some(go) = reused else {
+        out.push("reused=no".into());
+        return out.join(" ");
+    };
+    out.push("reused=yes".into());
+    out.push(format!("pidfd={}", show(module.chain(&by_fd))));
+    out.push(format!("pidfd-proc={}", show(procfs::chain(&by_fd))));
+    out.push(format!("pid={}", show(module.chain(&Query::pid(old)))));
+    out.push(format!("pid-want=ok:{old}"));
+    drop(go);
+    reap(old);
+    out.join(" ")
+}
+
+/// The namespaces of `pid`, outermost first: (inode, NS_GET_ID).
+fn namespaces(pid: i32) -> io::Result<Vec<(u64, u64)>> {
+    let mut out = Vec::new();
+    let f = std::fs::File::open(format!("/proc/{pid}/ns/pid"))?;
+    let mut fd = OwnedFd::from(f);
+    loop {
+        use std::os::unix::fs::MetadataExt;
+        let ino = std::fs::File::from(fd.try_clone()?).metadata()?.ino();
+        let mut id = 0u64;
+        // SAFETY: NS_GET_ID writes one u64.
+        unsafe { libc::ioctl(fd.as_raw_fd(), procfs::NS_GET_ID as _, &mut id as *mut u64) };
+        out.push((ino, id));
+        // SAFETY: NS_GET_PARENT takes no argument.
+        let parent = unsafe { libc::ioctl(fd.as_raw_fd(), procfs::NS_GET_PARENT as _) };
+        if parent < 0 {
+            break;
+        }
+        // SAFETY: a descriptor just returned to us.
+        fd = unsafe { OwnedFd::from_raw_fd(parent) };
+    }
+    out.reverse();
+    Ok(out)
+}
+
+/// What the host knows of one process: expected answer at every viewer level.
+struct Expect {
+    host_pid: i32,
+    nspid: Vec<i32>,
+    nstgid: Vec<i32>,
+    ns: Vec<(u64, u64)>,
+    comm: Vec<u8>,
+    pidfd: OwnedFd,
+}
+
+fn expect(pid: i32) -> io::Result<Expect> {
+    let status = std::fs::read(format!("/proc/{pid}/status"))?;
+    let (mut nspid, mut nstgid) = (Vec::new(), Vec::new());
+    procfs::parse_ns_field(&status, b"NSpid:", &mut nspid);
+    procfs::parse_ns_field(&status, b"NStgid:", &mut nstgid);
+    let mut comm = std::fs::read(format!("/proc/{pid}/comm"))?;
+    comm.pop();
+    Ok(Expect {
+        host_pid: pid,
+        nspid,
+        nstgid,
+        ns: namespaces(pid)?,
+        comm,
+        pidfd: pidfd_open(pid)?,
+    })
+}
+
+/// The chain expected at viewer level `v`.
+fn expected_at(e: &Expect, v: usize) -> Chain {
+    Chain {
+        comm: e.comm.clone(),
+        levels: (v..e.nspid.len())
+            .map(|k| pidns::Level {
+                pid: e.nspid[k],
+                tgid: e.nstgid[k],
+                level: Some(k as u32),
+                ns_inum: e.ns[k].0,
+                ns_id: (e.ns[k].1 != 0).then_some(e.ns[k].1),
+            })
+            .collect(),
+    }
+}
+
+/// Asks the text interface for `nr` and returns its read-back line.
+fn read_back(nr: i32) -> io::Result<String> {
+    let mut f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/proc/pidns")?;
+    f.write_all(format!("{nr}\n").as_bytes())?;
+    let mut text = String::new();
+    f.read_to_string(&mut text)?;
+    Ok(text.trim_end().to_string())
+}
+
+/// Checks every process of `procs` from the current task's namespace at level `v`; returns the
+/// count of answers checked and the differences.
+fn check_from(v: usize, procs: &[Expect]) -> (usize, Vec<String>) {
+    let mut bad = Vec::new();
+    let mut n = 0;
+    let Ok(mut module) = Module::open() else {
+        return (0, vec![format!("level {v}: open /proc/pidns failed")]);
+    };
+    for e in procs.iter().filter(|e| e.nspid.len() > v) {
+        let want = expected_at(e, v);
+        let nr = e.nspid[v];
+        for (how, q) in [
+            ("pid", Query::pid(nr)),
+            ("pidfd", Query::pidfd(e.pidfd.as_raw_fd())),
+        ] {
+            n += 1;
+            match module.chain(&q) {
+                Ok(got) if got == want => {}
+                Ok(got) => bad.push(format!(
+                    "level {v}, host pid {} by {how}: got {got:?}, want {want:?}",
+                    e.host_pid
+                )),
+                Err(err) => bad.push(format!(
+                    "level {v}, host pid {} by {how}: {}",
+                    e.host_pid,
+                    name(&err)
+                )),
+            }
+        }
+        n += 1;
+        let line = read_back(nr).unwrap_or_else(|e| name(&e));
+        let fields = fields(&want);
+        let want_line = format!("query={nr} {}", fields.lines().next().unwrap_or(""));
+        if line != want_line {
+            bad.push(format!(
+                "level {v}, host pid {}: read-back {line:?}, want {want_line:?}",
+                e.host_pid
+            ));
+        }
+    }
+    (n, bad)
+}
+
+/// Enters the PID namespace of `init` for the children forked from here on.
+fn setns_pid(init: i32) -> io::Result<()> {
+    let f = std::fs::File::open(format!("/proc/{init}/ns/pid"))?;
+    // SAFETY: a valid namespace descriptor.
+    if unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWPID) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Runs `f` in a child forked into the PID namespace of `init` (the host's with `None`); the
+/// child writes its result as one line into a pipe.
+fn in_ns(init: Option<i32>, f: impl FnOnce() -> String) -> String {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for two descriptors.
+    if unsafe { libc::pipe(fds.as_mut_ptr()) } < 0 {
+        return "pipe-failed".into();
+    }
+    // SAFETY: descriptors just returned to us.
+    let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // SAFETY: vmh is single-threaded here; the child runs `f` and exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        drop(rd);
+        let text = match init.map(setns_pid).transpose() {
+            Ok(_) => {
+                // setns() applies to children: one more fork to be inside.
+                // SAFETY: as above.
+                let inner = unsafe { libc::fork() };
+                if inner == 0 {
+                    let text = f();
+                    let mut w = std::fs::File::from(wr);
+                    let _ = w.write_all(text.as_bytes());
+                    // SAFETY: leaving the child.
+                    unsafe { libc::_exit(0) };
+                }
+                reap(inner);
+                String::new()
+            }
+            Err(e) => format!("setns: {}", name(&e)),
+        };
+        let mut w = std::fs::File::from(wr);
+        let _ = w.write_all(text.as_bytes());
+        // SAFETY: leaving the child.
+        unsafe { libc::_exit(0) };
+    }
+    drop(wr);
+    let mut text = String::new();
+    let _ = std::fs::File::from(rd).read_to_string(&mut text);
+    reap(pid);
+    text
+}
+
+pub fn check_levels(args: &[String]) -> String {
+    let pids: Vec<i32> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let Some((_, inits)) = pids.split_last() else {
+        return "usage".into();
+    };
+    let procs: Vec<Expect> = match pids.iter().map(|&p| expect(p)).collect() {
+        Ok(p) => p,
+        Err(e) => return format!("expect: {}", name(&e)),
+    };
+    let mut total = 0;
+    let mut bad = Vec::new();
+    for v in 0..=inits.len() {
+        let init = if v == 0 { None } else { Some(inits[v - 1]) };
+        let text = in_ns(init, || {
+            let (n, b) = check_from(v, &procs);
+            let mut s = format!("{n}\n");
+            for line in b {
+                s.push_str(&line);
+                s.push('\n');
+            }
+            s
+        });
+        let mut lines = text.lines();
+        match lines.next().and_then(|l| l.parse::<usize>().ok()) {
+            Some(n) => total += n,
+            None => bad.push(format!("level {v}: {text}")),
+        }
+        bad.extend(lines.map(String::from));
+    }
+    if bad.is_empty() {
+        format!("ok {total}")
+    } else {
+        format!(
+            "{} differences in {total} answers\n{}",
+            bad.len(),
+            bad.join("\n")
+        )
+    }
+}
+
+pub fn pidfd_outside(args: &[String]) -> String {
+    let get = |i: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let (init, host, inner) = (get(0), get(1), get(2));
+    let (Ok(host_fd), Ok(inner_fd)) = (pidfd_open(host), pidfd_open(inner)) else {
+        return "pidfd_open-failed".into();
+    };
+    let (h, i) = (host_fd.as_raw_fd(), inner_fd.as_raw_fd());
+    in_ns(Some(init), move || {
+        let Ok(mut m) = Module::open() else {
+            return "open-failed".into();
+        };
+        let show = |r: io::Result<Chain>| match r {
+            Ok(c) => format!(
+                "ok:{}",
+                c.levels
+                    .iter()
+                    .map(|l| l.pid.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            Err(e) => name(&e),
+        };
+        let ns_of_host = Query {
+            target: Target::Pid(1),
+            ns_of: Some(Target::Pidfd(h)),
+        };
+        format!(
+            "host={} inner={} ns-of-host={}",
+            show(m.chain(&Query::pidfd(h))),
+            show(m.chain(&Query::pidfd(i))),
+            show(m.chain(&ns_of_host)),
+        )
+    })
+}
+
+pub fn nsid(args: &[String]) -> String {
+    args.iter()
+        .map(|p| {
+            namespaces(p.parse().unwrap_or(0))
+                .ok()
+                .and_then(|v| v.last().map(|n| n.1.to_string()))
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# PIDNS_GET_CHAIN, the ioctl on /proc/pidns (include/uapi/linux/pidns.h): answers equal to the
+# read-back and to /proc/PID/status at every depth of a 32-level nest and from every level, by PID
+# and by pidfd; N@P with P a PID or a pidfd; scoping (a pidfd of a process the caller cannot see);
+# every errno; the struct's size rules; and the pidfd reuse race.
+set -uo pipefail
+# shellcheck source=tests/vm/lib.sh
+. "$(dirname "$0")/lib.sh"
+unload
+# log=0: hundreds of answers below; the kernel log is not what is tested here.
+assert_eq "load log=0" ok "$(load log=0)"
+
+# field LINE KEY: the value of KEY=... in a line of space-separated fields.
+field() {
+	local f words
+	read -r -a words <<<"$1"
+	for f in "${words[@]}"; do
+		if [[ $f == "$2="* ]]; then
+			echo "${f#*=}"
+			return
+		fi
+	done
+}
+
+# --- one process, by PID and by pidfd, against the read-back --------------------------------------
+ans=$("$SYS" chain 1)
+assert_eq "PID 1: ok" ok "$(nth_line 1 "$ans")"
+rb=$(nth_line 2 "$("$SYS" ask 1)")
+assert_eq "PID 1: the ioctl's fields equal the read-back's" "${rb#query=1 }" "$(nth_line 2 "$ans")"
+assert_eq "PID 1: ns_id is NS_GET_ID of its namespace" "ns_id=$("$SYS" nsid 1)" "$(nth_line 3 "$ans")"
+assert_eq "PID 1 by pidfd: the same answer" "$ans" "$("$SYS" chain --pidfd 1)"
+
+# --- a nest of depth 32: every depth (its PID 1s are at depths 1..32), from every level ---------
+if nest_start 32; then
+	got=$("$SYS" check-levels "${NEST_INIT[@]}" "$NEST_TARGET")
+	assert_eq "depths 1-32 from every level: ioctl by PID, by pidfd and read-back = NSpid/NStgid/ns" \
+		ok "${got%% *}"
+	echo "# check-levels: $(nth_line 1 "$got")"
+	[ "${got%% *}" = ok ] || printf '#   %s\n' "$got" | head -n 20
+
+	t=$NEST_TARGET
+	read -r -a nrs <<<"$(nspid "$t")"
+	init=${NEST_INIT[32]}
+	want=$(nth_line 2 "$("$SYS" chain "$t")")
+	ans=$("$SYS" chain --ns-of "$init" 2)
+	assert_eq "N@P: 2@<init of level 32> is the sleeper" "$want" "$(nth_line 2 "$ans")"
+	ans=$("$SYS" chain --ns-of-pidfd "$init" 2)
+	assert_eq "N@P with P a pidfd: the same" "$want" "$(nth_line 2 "$ans")"
+	assert_eq "N@P: a number no process has there: ESRCH" ESRCH "$("$SYS" chain --ns-of "$init" 77)"
+
+	# Scoping: from level 16, only levels 16..32, never a host PID.
+	inside=$(nsenter -t "${NEST_INIT[16]}" -p -m "$SYS" chain "${nrs[16]}")
+	assert_eq "from level 16: nspid = NSpid from level 16 down" \
+		"$(join_by , "${nrs[@]:16}")" "$(field "$(nth_line 2 "$inside")" nspid)"
+	lv=$(field "$(nth_line 2 "$inside")" level)
+	assert_eq "from level 16: the levels start at 16" 16 "${lv%%,*}"
+	assert_eq "from level 16: the host PID is ESRCH there (or another process)" \
+		"" "$(nsenter -t "${NEST_INIT[16]}" -p -m "$SYS" chain "$t" | grep -x "nspid=$t.*" || true)"
+	got=$("$SYS" pidfd-outside "${NEST_INIT[16]}" 1 "$t")
+	assert_eq "from level 16: a pidfd of a host process (passed in) is ESRCH" ESRCH \
+		"$(field "$got" host)"
+	assert_eq "from level 16: a pidfd of the sleeper gives levels 16..32" \
+		"ok:$(join_by , "${nrs[@]:16}")" "$(field "$got" inner)"
+	assert_eq "from level 16: N@P with P a pidfd of a host process is ESRCH" ESRCH \
+		"$(field "$got" ns-of-host)"
+	nest_stop
+else
+	fail "start a nest of depth 32"
+fi
+
+# --- errnos ---------------------------------------------------------------------------------------
+none=$(unused_pid)
+V0=568
+V1=832
+assert_eq "ESRCH: a PID with no process" ESRCH "$("$SYS" chain "$none")"
+assert_eq "EINVAL: PID 0" EINVAL "$("$SYS" chain-raw $V1 0 0 0)"
+assert_eq "EINVAL: a negative PID" EINVAL "$("$SYS" chain-raw $V1 0 -5 0)"
+assert_eq "EINVAL: an unknown flag" EINVAL "$("$SYS" chain-raw $V1 8 1 0)"
+assert_eq "EINVAL: a high unknown flag" EINVAL "$("$SYS" chain-raw $V1 2147483648 1 0)"
+assert_eq "EINVAL: PIDFD with NS_OF" EINVAL "$("$SYS" chain-raw $V1 3 pidfd:1 1)"
+assert_eq "EINVAL: NS_OF_PIDFD without NS_OF" EINVAL "$("$SYS" chain-raw $V1 4 1 pidfd:1)"
+assert_eq "EINVAL: NS_OF with P 0" EINVAL "$("$SYS" chain-raw $V1 2 1 0)"
+assert_eq "ESRCH: NS_OF with P no process" ESRCH "$("$SYS" chain-raw $V1 2 1 "$none")"
+assert_eq "EBADF: PIDFD with a closed descriptor" EBADF "$("$SYS" chain-raw $V1 1 closed 0)"
+assert_eq "EBADF: PIDFD with a negative descriptor" EBADF "$("$SYS" chain-raw $V1 1 -1 0)"
+assert_eq "EBADF: PIDFD with a file that is not a pidfd (/proc/pidns)" EBADF \
+	"$("$SYS" chain-raw $V1 1 file:/proc/pidns 0)"
+assert_eq "EBADF: NS_OF_PIDFD with a regular file" EBADF \
+	"$("$SYS" chain-raw $V1 6 1 file:/proc/self/status)"
+read -r -a bad <<<"$("$SYS" chain-bad)"
+for kv in "${bad[@]}"; do
+	case ${kv%%=*} in
+	null | unmapped | straddling) want=EFAULT ;;
+	other-nr) want=ENOTTY ;;
+	ver0-number) want=ok ;;
+	*) want=unknown ;;
+	esac
+	assert_eq "${kv%%=*}: ${want}" "$want" "${kv#*=}"
+done
+
+# --- the struct's size: versions, a larger struct, a smaller one --------------------------------
+got=$("$SYS" chain-raw $V1 0 1 0)
+assert_eq "size VER1 (832): ok, size written back, ns_id filled" "ok size=832 count=1" \
+	"${got%% ns_id0=*}"
+assert_eq "... ns_id of level 0 is NS_GET_ID's" "$("$SYS" nsid 1)" "$(field "$got" ns_id0)"
+got=$("$SYS" chain-raw $V0 0 1 0)
+assert_eq "size VER0 (568, an older program): ok, 568 bytes written, no ns_id" \
+	"ok size=568 count=1 ns_id0=0 pid0=1" "$got"
+assert_eq "size VER0 - 1: EINVAL" EINVAL "$("$SYS" chain-raw $((V0 - 1)) 0 1 0)"
+assert_eq "size 0: EINVAL" EINVAL "$("$SYS" chain-raw 0 0 1 0)"
+assert_eq "size 4: EINVAL" EINVAL "$("$SYS" chain-raw 4 0 1 0)"
+assert_eq "size 1000 (a newer program), zero tail: ok, 832 written" "ok size=832 count=1" \
+	"$(got=$("$SYS" chain-raw 1000 0 1 0); echo "${got%% ns_id0=*}")"
+assert_eq "size 1000, a non-zero byte at 999: E2BIG" E2BIG "$("$SYS" chain-raw 1000 0 1 0 7)"
+assert_eq "size 833, a non-zero byte at 832: E2BIG" E2BIG "$("$SYS" chain-raw 833 0 1 0 1)"
+assert_eq "size 4096, zero tail: ok" ok "$(got=$("$SYS" chain-raw 4096 0 1 0); echo "${got%% *}")"
+assert_eq "size 4097: E2BIG" E2BIG "$("$SYS" chain-raw 4097 0 1 0)"
+
+# --- pidfd reuse race -------------------------------------------------------------------------------
+got=$("$SYS" reuse)
+echo "# reuse: $got"
+assert_eq "reuse: the pidfd answers while the child lives" "$(field "$got" alive-want)" \
+	"$(field "$got" alive)"
+assert_eq "reuse: the pidfd of the reaped child: ESRCH" ESRCH "$(field "$got" reaped)"
+assert_eq "reuse: its PID number was given to a new process" yes "$(field "$got" reused)"
+assert_eq "reuse: the pidfd still gives ESRCH (module)" ESRCH "$(field "$got" pidfd)"
+assert_eq "reuse: ... and through the /proc fallback" ESRCH "$(field "$got" pidfd-proc)"
+assert_eq "reuse: the PID now names the new process" "$(field "$got" pid-want)" "$(field "$got" pid)"
+
+unload
