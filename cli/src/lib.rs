@@ -7,10 +7,19 @@
 //! user space encodes the ioctl: the `pidns` command, the benchmark (`bench/`) and the guest
 //! test helper (`tests/vm/helper`) use it.
 //!
+//! The README's example (kept the same, so that `cargo test` compiles it):
+//!
 //! ```no_run
-//! let mut module = pidns::Module::open()?;
-//! let chain = module.chain(&pidns::Query::pid(84))?;
-//! print!("{}", pidns::format_log(&chain)); // as the kernel log shows it
+//! use pidns::{Module, Query};
+//!
+//! let mut module = Module::open()?;                    // /proc/pidns
+//! let chain = module.chain(&Query::pid(84))?;          // or Query::pidfd(fd), or N@P: Query::parse("2@83")
+//! for level in &chain.levels {                         // outermost first
+//!     println!("level {:?}: pid {} ns {}", level.level, level.pid, level.ns_inum);
+//! }
+//! print!("{}", pidns::format_log(&chain));             // as the kernel log shows it
+//! let (chain, source) = pidns::lookup(&Query::pid(84))?; // the module if loaded, else /proc
+//! # let _ = (chain, source);
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
@@ -138,14 +147,30 @@ pub enum Asker {
 }
 
 impl Asker {
-    /// The module if `prefer` allows and `/proc/pidns` opens; the reason it was not used
-    /// otherwise (`None` if it was not tried).
+    /// The module if `prefer` allows, `/proc/pidns` opens and it knows `PIDNS_GET_CHAIN`; the
+    /// reason it was not used otherwise (`None` if it was not tried).
+    ///
+    /// A `/proc/pidns` without the ioctl (a pidns.ko older than it) answers `ENOTTY`: with
+    /// [`Prefer::Any`] that is found out once, by asking for the caller itself, and /proc is
+    /// used instead.
     pub fn open(prefer: Prefer) -> io::Result<(Asker, Option<io::Error>)> {
         match prefer {
             Prefer::Proc => Ok((Asker::Proc, None)),
             Prefer::Module => Ok((Asker::Module(Module::open()?), None)),
             Prefer::Any => match Module::open() {
-                Ok(m) => Ok((Asker::Module(m), None)),
+                Ok(mut m) => {
+                    let me = i32::try_from(std::process::id()).unwrap_or(i32::MAX);
+                    match m.chain(&Query::pid(me)) {
+                        Err(e) if e.raw_os_error() == Some(libc::ENOTTY) => Ok((
+                            Asker::Proc,
+                            Some(io::Error::new(
+                                e.kind(),
+                                format!("{e}: this pidns.ko has no PIDNS_GET_CHAIN (older)"),
+                            )),
+                        )),
+                        _ => Ok((Asker::Module(m), None)),
+                    }
+                }
                 Err(e) => Ok((Asker::Proc, Some(e))),
             },
         }

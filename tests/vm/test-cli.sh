@@ -92,4 +92,16 @@ assert_eq "no module: --verbose says /proc answered, and why" \
 	"$("$PIDNS" --verbose "$t" 2>&1 >/dev/null)"
 "$PIDNS" --module "$t" >/dev/null 2>&1
 assert_eq "no module: --module fails with exit 1" 1 "$?"
+
+# A /proc/pidns without the ioctl, as an older pidns.ko has (the test module makes one whose
+# ioctl is procfs's ENOTTY): the command notices and falls back.
+assert_eq "load a module whose /proc/pidns has no ioctl" ok "$("$SYS" load "$REPO/tests/vm/pidns_squatter.ko")"
+assert_eq "no ioctl: pidns PID prints the same" "$want" "$("$PIDNS" "$t")"
+assert_eq "no ioctl: --verbose says /proc answered, and why" \
+	"pidns: source: proc (/proc/PID/status, /proc/PID/ns/pid): /proc/pidns: Inappropriate ioctl for device (os error 25): this pidns.ko has no PIDNS_GET_CHAIN (older)" \
+	"$("$PIDNS" --verbose "$t" 2>&1 >/dev/null)"
+out=$("$PIDNS" --module "$t" 2>&1)
+rc=$?
+assert_eq "no ioctl: --module says so, exit 1" "pidns: $t: Inappropriate ioctl for device (os error 25) (ENOTTY) 1" "$out $rc"
+rmmod pidns_squatter
 nest_stop

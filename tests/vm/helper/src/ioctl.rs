@@ -22,7 +22,7 @@ pub const USAGE: &str = "\
                            page), ENOTTY (another command number), and the command with the size
                            bits of VER0; prints NAME=RESULT for each
   reuse                    the pidfd reuse race: a child's pidfd answers; the child exits and is
-                           reaped; its PID number is forced onto a new process (ns_last_pid); the
+                           reaped; its PID number is forced onto a new process (clone3 set_tid); the
                            pidfd then gives ESRCH (module and /proc fallback), the PID the new
                            process. Prints one KEY=VALUE per step
   check-levels INIT_1..INIT_D TARGET
@@ -247,6 +247,29 @@ pub fn chain_bad() -> String {
 /// Forks a child that waits for a byte on a pipe, then exits; returns its PID and the pipe's
 /// write end (closing it lets the child go).
 fn waiting_child() -> io::Result<(i32, OwnedFd)> {
+    waiting_child_as(None)
+}
+
+/// `struct clone_args` up to `set_tid_size` (`CLONE_ARGS_SIZE_VER1`, include/uapi/linux/sched.h).
+#[repr(C)]
+#[derive(Default)]
+struct CloneArgs {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+    set_tid: u64,
+    set_tid_size: u64,
+}
+
+/// As [`waiting_child`], with the PID `pid` when given: `clone3()` with `set_tid`, which needs
+/// CAP_SYS_ADMIN but not CONFIG_CHECKPOINT_RESTORE (that `/proc/sys/kernel/ns_last_pid` needs;
+/// the debug kernel lacks it). `EEXIST` when a process has that PID.
+fn waiting_child_as(pid: Option<i32>) -> io::Result<(i32, OwnedFd)> {
     let mut fds = [0; 2];
     // SAFETY: `fds` has room for two descriptors.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
@@ -254,8 +277,30 @@ fn waiting_child() -> io::Result<(i32, OwnedFd)> {
     }
     // SAFETY: descriptors just returned to us.
     let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-    // SAFETY: the child only reads and exits.
-    let pid = unsafe { libc::fork() };
+    let pid = match pid {
+        // SAFETY: the child only reads and exits.
+        None => unsafe { libc::fork() },
+        Some(nr) => {
+            let tid = [nr];
+            let args = CloneArgs {
+                exit_signal: libc::SIGCHLD as u64,
+                set_tid: tid.as_ptr() as u64,
+                set_tid_size: 1,
+                ..CloneArgs::default()
+            };
+            // SAFETY: `args` and `tid` live across the call; without CLONE_VM or a stack the
+            // child runs on a copy of this address space, as after fork(), and only reads and
+            // exits (this program has one thread).
+            let r = unsafe {
+                libc::syscall(
+                    libc::SYS_clone3,
+                    std::ptr::from_ref(&args),
+                    std::mem::size_of::<CloneArgs>(),
+                )
+            };
+            r as i32
+        }
+    };
     if pid < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -298,26 +343,19 @@ pub fn reuse() -> String {
     drop(go);
     reap(old);
     out.push(format!("reaped={}", show(module.chain(&by_fd))));
-    // Force the number onto a new process: ns_last_pid = old - 1, then fork (retried: other
-    // processes of the VM may fork in between).
-    let mut reused = None;
-    for _ in 0..100 {
-        let _ = std::fs::write("/proc/sys/kernel/ns_last_pid", format!("{}", old - 1));
-        match waiting_child() {
-            Ok((new, go)) if new == old => {
-                reused = Some(go);
-                break;
-            }
-            Ok((new, go)) => {
-                drop(go);
-                reap(new);
-            }
-            Err(_) => break,
+    // Force the number onto a new process (clone3 with set_tid).
+    let go = match waiting_child_as(Some(old)) {
+        Ok((new, go)) if new == old => go,
+        Ok((new, go)) => {
+            drop(go);
+            reap(new);
+            out.push(format!("reused=no:got-{new}"));
+            return out.join(" ");
         }
-    }
-    let Some(go) = reused else {
-        out.push("reused=no".into());
-        return out.join(" ");
+        Err(e) => {
+            out.push(format!("reused=no:{}", name(&e)));
+            return out.join(" ");
+        }
     };
     out.push("reused=yes".into());
     out.push(format!("pidfd={}", show(module.chain(&by_fd))));
