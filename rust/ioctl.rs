@@ -98,35 +98,64 @@ fn zeroed() -> Request {
     unsafe { core::mem::zeroed() }
 }
 
-/// The bytes of `request`, to copy it in and out.
-fn as_bytes_mut(request: &mut Request) -> &mut [u8] {
-    // SAFETY: `Request` has no padding (checked above), integers only, so every byte is
-    // initialized and any byte values written make a valid `Request`; the slice borrows
-    // `request` mutably for its lifetime.
-    unsafe { core::slice::from_raw_parts_mut(core::ptr::from_mut(request).cast::<u8>(), KSIZE) }
+/// The bytes of `answer`, to copy it out.
+fn as_bytes(answer: &Request) -> &[u8] {
+    // SAFETY: `Request` has no padding (checked above) and holds integers only, so every one of
+    // its `KSIZE` bytes is initialized; the slice borrows `answer` for its lifetime.
+    unsafe { core::slice::from_raw_parts(core::ptr::from_ref(answer).cast::<u8>(), KSIZE) }
+}
+
+/// The input fields of a request: what every version of the struct starts with.
+struct Input {
+    /// The caller's `size`: how many bytes of the struct it has.
+    size: usize,
+    flags: u32,
+    pid: i32,
+    ns_of: i32,
 }
 
 /// Answers one `PIDNS_GET_CHAIN` on the struct at `arg`.
 fn get_chain(arg: UserPtr) -> Result {
-    let (mut request, user_size) = read_request(arg)?;
+    let input = read_request(arg)?;
     // Answered in the caller's PID namespace, as the read-back is.
     let task = current!();
     let ns = task.active_pid_ns().ok_or(ESRCH)?;
-    let chain = find(&request, ns)?;
-    fill(&mut request, &chain, ns_level(ns), user_size);
-    let n = user_size.min(KSIZE);
-    UserSlice::new(arg, n)
-        .writer()
-        .write_slice(&as_bytes_mut(&mut request)[..n])
+    let chain = find(&input, ns)?;
+    let answer = fill(&input, &chain, ns_level(ns));
+    // Only the bytes that say something are copied out: the fields up to the last level filled,
+    // and the namespace ids filled. Entries past `count` are left as the caller had them.
+    let count = answer.count as usize;
+    let n = input.size.min(KSIZE);
+    let bytes = as_bytes(&answer);
+    let levels_end = offset_of!(Request, levels) + count * size_of::<uapi::pidns_level>();
+    let ids = offset_of!(Request, ns_id);
+    for range in [0..levels_end, ids..ids + count * size_of::<u64>()] {
+        let range = range.start.min(n)..range.end.min(n);
+        if let Some(part) = bytes.get(range.clone()).filter(|p| !p.is_empty()) {
+            UserSlice::new(arg.wrapping_byte_add(range.start), part.len())
+                .writer()
+                .write_slice(part)?;
+        }
+    }
+    Ok(())
 }
 
-/// Copies the input fields of the caller's struct in, checking its size as
-/// `copy_struct_from_user()` would; returns them with the caller's `size`.
+/// The four bytes at `offset` of the input fields (a constant offset, checked below).
+fn word_at(bytes: &[u8; INPUT], offset: usize) -> [u8; 4] {
+    let mut word = [0u8; 4];
+    if let Some(src) = bytes.get(offset..offset + 4) {
+        word.copy_from_slice(src);
+    }
+    word
+}
+const _: () = assert!(offset_of!(Request, ns_of) + 4 == INPUT);
+
+/// Copies the input fields of the caller's struct in (only those: the rest is output), checking
+/// its size as `copy_struct_from_user()` would.
 ///
 /// `size` below the first version is `EINVAL`; above ours, the bytes we do not know must all be
-/// zero (`E2BIG` otherwise, and above [`MAX_USER_SIZE`]); the fields we know and the caller does
-/// not are zero.
-fn read_request(arg: UserPtr) -> Result<(Request, usize)> {
+/// zero (`E2BIG` otherwise, and above [`MAX_USER_SIZE`]).
+fn read_request(arg: UserPtr) -> Result<Input> {
     let mut reader = UserSlice::new(arg, size_of::<u32>()).reader();
     let user_size = usize::try_from(reader.read::<u32>()?).map_err(|_| E2BIG)?;
     if user_size < SIZE_VER0 {
@@ -136,18 +165,22 @@ fn read_request(arg: UserPtr) -> Result<(Request, usize)> {
         return Err(E2BIG);
     }
     let mut reader = UserSlice::new(arg, user_size).reader();
-    let mut request = zeroed();
-    // Only the input fields are read (every version has them); the rest of what we know is
-    // output, overwritten whatever it holds.
-    reader.read_slice(&mut as_bytes_mut(&mut request)[..INPUT])?;
+    let mut head = [0u8; INPUT];
+    reader.read_slice(&mut head)?;
     if user_size > KSIZE {
         reader.skip(KSIZE - INPUT)?;
         check_zero_tail(reader)?;
     }
-    if request.flags & !KNOWN_FLAGS != 0 {
+    let input = Input {
+        size: user_size,
+        flags: u32::from_ne_bytes(word_at(&head, offset_of!(Request, flags))),
+        pid: i32::from_ne_bytes(word_at(&head, offset_of!(Request, pid))),
+        ns_of: i32::from_ne_bytes(word_at(&head, offset_of!(Request, ns_of))),
+    };
+    if input.flags & !KNOWN_FLAGS != 0 {
         return Err(EINVAL);
     }
-    Ok((request, user_size))
+    Ok(input)
 }
 
 /// `E2BIG` unless every byte left in `reader` is zero.
@@ -165,7 +198,7 @@ fn check_zero_tail(mut reader: UserSliceReader) -> Result {
 }
 
 /// The process the request names, as the caller's PID namespace sees it.
-fn find(request: &Request, caller_ns: &PidNamespace) -> Result<Chain> {
+fn find(request: &Input, caller_ns: &PidNamespace) -> Result<Chain> {
     let flags = request.flags;
     let by_pidfd = flags & uapi::PIDNS_CHAIN_PIDFD != 0;
     let ns_of = flags & uapi::PIDNS_CHAIN_NS_OF != 0;
@@ -211,11 +244,12 @@ fn visible(pid: PidRef, ns: &PidNamespace) -> Result<PidRef> {
     }
 }
 
-/// Writes the answer into `request`: the levels from `from` (the caller's level) down, the
-/// command name, and `size`. Every output field is rewritten, the unused levels with zeros.
-fn fill(request: &mut Request, chain: &Chain, from: usize, user_size: usize) {
+/// The answer to `request`: its input fields as they were, the levels from `from` (the caller's
+/// level) down, the command name, and `size`; every other byte zero.
+fn fill(request: &Input, chain: &Chain, from: usize) -> Request {
     let mut out = zeroed();
-    out.size = u32::try_from(user_size.min(KSIZE)).unwrap_or(u32::MAX);
+    // At most `KSIZE`: it fits.
+    out.size = u32::try_from(request.size.min(KSIZE)).unwrap_or(u32::MAX);
     out.flags = request.flags;
     out.pid = request.pid;
     out.ns_of = request.ns_of;
@@ -236,5 +270,5 @@ fn fill(request: &mut Request, chain: &Chain, from: usize, user_size: usize) {
     for (slot, &b) in out.comm[..room].iter_mut().zip(chain.comm().iter()) {
         *slot = b as core::ffi::c_char;
     }
-    *request = out;
+    out
 }

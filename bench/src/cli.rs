@@ -20,6 +20,9 @@ Options:
                     row is skipped
   --ko PATH         pidns.ko to load; without it (or if the file is missing) the pidns methods
                     are skipped. A pidns already loaded is unloaded first.
+  --ko-before PATH  another pidns.ko (an earlier version) whose text interface (log=0, single
+                    and batch) is timed in the same run, loaded in turn with --ko's in every
+                    repeat: the rows marked (before)
   --out DIR         where results.csv, bench.png and label.txt go (default: bench-results)
   --repeats R       timed runs per method, interleaved across methods (default: 7)
   --lookups N       lookups per run at most; expensive methods do fewer, so that one run stays
@@ -47,6 +50,7 @@ pub enum Command {
 /// Benchmark settings, defaults applied.
 pub struct Config {
     pub ko: Option<PathBuf>,
+    pub ko_before: Option<PathBuf>,
     pub cli: Option<PathBuf>,
     pub out: PathBuf,
     pub repeats: usize,
@@ -69,6 +73,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         return parse_plot(&args[1..]);
     }
     let mut ko = None;
+    let mut ko_before = None;
     let mut cli = None;
     let mut out = None;
     let mut repeats = None;
@@ -93,6 +98,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             "-h" | "--help" => return Ok(Command::Help),
             "--quick" => quick = true,
             "--ko" => ko = Some(PathBuf::from(value()?)),
+            "--ko-before" => ko_before = Some(PathBuf::from(value()?)),
             "--cli" => cli = Some(PathBuf::from(value()?)),
             "--out" => out = Some(PathBuf::from(value()?)),
             "--repeats" => repeats = Some(number(opt, &value()?)?),
@@ -119,6 +125,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     }
     Ok(Command::Bench(Config {
         ko,
+        ko_before,
         cli,
         out: out.unwrap_or_else(|| PathBuf::from("bench-results")),
         repeats: repeats.unwrap_or(if quick { 3 } else { 7 }),

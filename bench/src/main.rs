@@ -25,8 +25,9 @@ use methods::{
 };
 use module::Module;
 use report::{
-    FLOOR, NSFS_PRE, NSFS_SCRATCH, NSPID, PIDFD, PIDNS_ALL, PIDNS_BATCH, PIDNS_CLI, PIDNS_IOCTL,
-    PIDNS_IOCTL_PIDFD, PIDNS_LOG0, PIDNS_LOG1, PROC_SCAN,
+    FLOOR, NSFS_PRE, NSFS_SCRATCH, NSPID, PIDFD, PIDNS_ALL, PIDNS_BATCH, PIDNS_BATCH_BEFORE,
+    PIDNS_CLI, PIDNS_IOCTL, PIDNS_IOCTL_PIDFD, PIDNS_LOG0, PIDNS_LOG0_BEFORE, PIDNS_LOG1,
+    PROC_SCAN,
 };
 use sys::Res;
 use targets::{Nest, Sleepers};
@@ -223,6 +224,17 @@ fn lookups(cfg: &Config, module: Option<&Module>, cases: &mut Cases) -> Res<()> 
             cases.add(LOOKUP, PIDNS_IOCTL_PIDFD, d, max),
         )
     });
+    // An earlier pidns.ko's text interface, for the same lookups in the same run.
+    let before = match (module, &cfg.ko_before) {
+        (Some(_), Some(ko)) => Module::prepare(Some(ko))?.map(|m| {
+            (
+                m,
+                cases.add(LOOKUP, PIDNS_LOG0_BEFORE, d, max),
+                cases.add(LOOKUP, PIDNS_BATCH_BEFORE, d, max),
+            )
+        }),
+        _ => None,
+    };
     let c_cli = match (module, &cfg.cli) {
         (Some(_), Some(_)) => Some(cases.add(LOOKUP, PIDNS_CLI, d, max)),
         _ => None,
@@ -305,6 +317,12 @@ fn lookups(cfg: &Config, module: Option<&Module>, cases: &mut Cases) -> Res<()> 
             }
         }
         loaded.unload()?;
+        if let Some((ko, c_single, c_batch)) = &before {
+            let loaded = ko.load(false)?;
+            cases.measure(*c_single, &mut PidnsSingle::new(main.target, &main.nspid)?)?;
+            cases.measure(*c_batch, &mut PidnsBatch::new(main.target, &main.nspid)?)?;
+            loaded.unload()?;
+        }
         let loaded = module.load(true)?;
         cases.measure(c_log1, &mut PidnsSingle::new(main.target, &main.nspid)?)?;
         cases.measure(c_log1_1, &mut PidnsSingle::new(flat.target, &flat.nspid)?)?;

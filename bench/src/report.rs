@@ -10,6 +10,8 @@ pub const FLOOR: &str = "floor (pipe write+read)";
 pub const PIDNS_LOG0: &str = "pidns log=0";
 pub const PIDNS_LOG1: &str = "pidns log=1";
 pub const PIDNS_BATCH: &str = "pidns batch x100 log=0";
+pub const PIDNS_LOG0_BEFORE: &str = "pidns log=0 (before)";
+pub const PIDNS_BATCH_BEFORE: &str = "pidns batch x100 (before)";
 pub const PIDNS_IOCTL: &str = "pidns ioctl by PID";
 pub const PIDNS_IOCTL_PIDFD: &str = "pidns ioctl by pidfd";
 pub const PIDNS_CLI: &str = "pidns command (fork+exec)";
@@ -194,9 +196,10 @@ pub fn print_tables(rows: &[Row], depth: usize) {
     print_targets(rows, depth);
 }
 
-/// The text interface's medians before the ioctl (README, 3 levels, TCG on the project's machine).
-const BEFORE_SINGLE_US: f64 = 7.79;
-const BEFORE_BATCH_US: f64 = 4.22;
+/// The text interface's medians before the ioctl, in floors (README: 7.79 and 4.22 µs against a
+/// 2.38 µs floor, 3 levels, TCG on the project's machine).
+const BEFORE_SINGLE_FLOORS: f64 = 3.27;
+const BEFORE_BATCH_FLOORS: f64 = 1.77;
 
 /// The targets the project set itself (issue "Benchmark against the alternatives"), met or not.
 fn print_targets(rows: &[Row], depth: usize) {
@@ -230,17 +233,35 @@ fn print_targets(rows: &[Row], depth: usize) {
             checks.push(("ioctl by pidfd <= 1.2x by PID".into(), r, r <= 1.2));
         }
     }
-    // Issue 11: the text interface is no slower than before the ioctl came. The numbers are
-    // that release's medians in the README (this machine, TCG), so they only mean something on a
-    // like machine; 10 % is the spread this machine shows between runs.
-    if let Some(batch) = at(PIDNS_BATCH) {
+    // Issue 11: the text interface is no slower than before the ioctl came. Against the
+    // --ko-before module, timed in the same run, when there is one; else against the README's
+    // figures of that release in floors (the pipe write+read of the same run), since this
+    // machine's speed itself varies from one day to the next by more than 2x. 10 % is the spread
+    // it shows between runs.
+    if let (Some(single_before), Some(batch_before), Some(batch)) = (
+        at(PIDNS_LOG0_BEFORE),
+        at(PIDNS_BATCH_BEFORE),
+        at(PIDNS_BATCH),
+    ) {
         for (what, now, before) in [
-            ("pidns log=0 per lookup", pidns, BEFORE_SINGLE_US),
-            ("pidns batch x100, per query", batch, BEFORE_BATCH_US),
+            ("pidns log=0 per lookup", pidns, single_before),
+            ("pidns batch x100, per query", batch, batch_before),
         ] {
             let r = now / before;
             checks.push((
-                format!("{what} <= 1.1x before the ioctl ({before} µs)"),
+                format!("{what} <= 1.1x the --ko-before module's"),
+                r,
+                r <= 1.1,
+            ));
+        }
+    } else if let (Some(batch), Some(floor)) = (at(PIDNS_BATCH), at(FLOOR)) {
+        for (what, now, before) in [
+            ("pidns log=0 per lookup", pidns, BEFORE_SINGLE_FLOORS),
+            ("pidns batch x100, per query", batch, BEFORE_BATCH_FLOORS),
+        ] {
+            let r = now / floor / before;
+            checks.push((
+                format!("{what} <= 1.1x its cost before the ioctl ({before}x the floor)"),
                 r,
                 r <= 1.1,
             ));

@@ -103,9 +103,11 @@ got=$("$SYS" chain-raw $V1 0 1 0)
 assert_eq "size VER1 (832): ok, size written back, ns_id filled" "ok size=832 count=1" \
 	"${got%% ns_id0=*}"
 assert_eq "... ns_id of level 0 is NS_GET_ID's" "$("$SYS" nsid 1)" "$(field "$got" ns_id0)"
+assert_eq "... the entries past count keep the caller's bytes (only the answer is copied out)" \
+	kept "$(field "$got" rest)"
 got=$("$SYS" chain-raw $V0 0 1 0)
 assert_eq "size VER0 (568, an older program): ok, 568 bytes written, no ns_id" \
-	"ok size=568 count=1 ns_id0=0 pid0=1" "$got"
+	"ok size=568 count=1 ns_id0=0 pid0=1 rest=kept" "$got"
 assert_eq "size VER0 - 1: EINVAL" EINVAL "$("$SYS" chain-raw $((V0 - 1)) 0 1 0)"
 assert_eq "size 0: EINVAL" EINVAL "$("$SYS" chain-raw 0 0 1 0)"
 assert_eq "size 4: EINVAL" EINVAL "$("$SYS" chain-raw 4 0 1 0)"

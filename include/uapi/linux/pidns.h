@@ -50,15 +50,18 @@ struct pidns_level {
  * - .size smaller than PIDNS_CHAIN_SIZE_VER0: EINVAL.
  * - .size larger than the kernel's struct: accepted if every byte past it is
  *   zero (E2BIG otherwise, and above 4096 bytes); those bytes are not written.
- * On return the kernel has written min(.size, its size) bytes, .size included,
- * which then holds that number.
+ * On return .size holds min(.size, the kernel's size): the version answered.
+ * Within that size the kernel writes the fields up to .levels[.count - 1]
+ * and .ns_id[0] to .ns_id[.count - 1]; the entries past .count are not
+ * written (they keep what the caller put there), which saves copying the
+ * unused three quarters of the struct on every call.
  *
  * The levels shown are those a reader of /proc/PID/status sees in NSpid:
  * from the caller's own PID namespace down to the process's, outermost
  * first; never a level above the caller's namespace.
  */
 struct pidns_chain {
-	__u32 size;	/* in: sizeof(struct pidns_chain); out: the bytes written */
+	__u32 size;	/* in: sizeof(struct pidns_chain); out: the version answered */
 	__u32 flags;	/* in: PIDNS_CHAIN_* */
 	__s32 pid;	/* in: a PID in the caller's namespace (or of .ns_of's), or a pidfd */
 	__s32 ns_of;	/* in: with PIDNS_CHAIN_NS_OF, a PID (or pidfd) whose namespace .pid is in */

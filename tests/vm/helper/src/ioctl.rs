@@ -16,8 +16,10 @@ pub const USAGE: &str = "\
                            PIDNS_GET_CHAIN on a request of SIZE bytes (in an 8 KiB zeroed buffer)
                            with FLAGS, PID and NSOF as given; PID and NSOF may be pidfd:N (a
                            pidfd for PID N), file:PATH (an open file) or closed (a closed fd);
-                           TAIL: a byte put at offset SIZE-1. Prints the errno name, or ok and
-                           size= count= ns_id0=
+                           TAIL: a byte put at offset SIZE-1. The entries past the first
+                           level hold a pattern before the call. Prints the errno name, or ok and
+                           size= count= ns_id0= pid0= rest=kept|written (whether the entries
+                           past count still hold the pattern)
   chain-bad                EFAULT (NULL, an unmapped pointer, a struct that ends in an unmapped
                            page), ENOTTY (another command number), and the command with the size
                            bits of VER0; prints NAME=RESULT for each
@@ -134,6 +136,15 @@ fn raw_arg(s: &str, keep: &mut Vec<OwnedFd>) -> Result<i32, String> {
     }
 }
 
+/// What `chain-raw` puts in the entries past the first, before the call.
+const PATTERN_LEVEL: uapi::pidns_level = uapi::pidns_level {
+    pid: -2,
+    tgid: -2,
+    level: u32::MAX,
+    ns_inum: u32::MAX,
+};
+const PATTERN_ID: u64 = u64::MAX;
+
 pub fn chain_raw(args: &[String]) -> String {
     let get = |i: usize| args.get(i).map(String::as_str).unwrap_or("0");
     let size: u32 = get(0).parse().unwrap_or(0);
@@ -150,6 +161,11 @@ pub fn chain_raw(args: &[String]) -> String {
     req.flags = flags;
     req.pid = pid;
     req.ns_of = ns_of;
+    // Entries 1 and up hold a pattern, to see which the kernel leaves alone (those past `count`).
+    for (level, id) in req.levels.iter_mut().zip(req.ns_id.iter_mut()).skip(1) {
+        *level = PATTERN_LEVEL;
+        *id = PATTERN_ID;
+    }
     // SAFETY: `buf` has 8 KiB, more than `SIZE`; `RawChain` is plain integers.
     unsafe { std::ptr::write(buf.as_mut_ptr().cast::<RawChain>(), req) };
     if let Some(tail) = args.get(4).and_then(|t| t.parse::<u8>().ok()) {
@@ -170,12 +186,27 @@ pub fn chain_raw(args: &[String]) -> String {
             // kernel).
             let out = unsafe { std::ptr::read(buf.as_ptr().cast::<RawChain>()) };
             let chain = module::decode(&out);
+            let count = out.count as usize;
+            let kept = out.levels.iter().skip(count.max(1)).all(|l| {
+                (l.pid, l.tgid, l.level, l.ns_inum)
+                    == (
+                        PATTERN_LEVEL.pid,
+                        PATTERN_LEVEL.tgid,
+                        PATTERN_LEVEL.level,
+                        PATTERN_LEVEL.ns_inum,
+                    )
+            }) && out
+                .ns_id
+                .iter()
+                .skip(count.max(1))
+                .all(|&id| id == PATTERN_ID);
             format!(
-                "ok size={} count={} ns_id0={} pid0={}",
+                "ok size={} count={} ns_id0={} pid0={} rest={}",
                 out.size,
                 out.count,
                 out.ns_id[0],
-                chain.levels.first().map_or(0, |l| l.pid)
+                chain.levels.first().map_or(0, |l| l.pid),
+                if kept { "kept" } else { "written" }
             )
         }
         Err(e) => name(&e),
