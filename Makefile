@@ -88,6 +88,7 @@ check: pidns.ko
 	scripts/check
 
 demo: pidns.ko
+	cd cli && cargo build --release --quiet
 	scripts/vm-run scripts/demo
 
 test: pidns.ko
