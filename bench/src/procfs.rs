@@ -98,19 +98,3 @@ pub fn sysctl_u64(path: &str) -> Res<u64> {
         .parse()
         .map_err(|_| format!("{path}: not a number: {text:?}"))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nspid_line() {
-        let mut v = Vec::new();
-        let t = b"Name:\tsleep\nNStgid:\t84\t3\t2\nNSpid:\t84\t3\t2\nNSpgid:\t1\n";
-        assert!(parse_nspid(t, &mut v));
-        assert_eq!(v, [84, 3, 2]);
-        assert!(!parse_nspid(b"Name:\tx\n", &mut v));
-        assert!(parse_nspid(b"NSpid:\t7", &mut v));
-        assert_eq!(v, [7]);
-    }
-}

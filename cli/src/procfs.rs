@@ -283,6 +283,12 @@ mod tests {
         assert_eq!(v, [84, 3, 2]);
         assert!(parse_ns_field(t, b"NStgid:", &mut v));
         assert_eq!(v, [84, 3, 1]);
+        // The NSpid parser the benchmark times (moved here from bench/ with it).
+        assert!(parse_nspid(t, &mut v));
+        assert_eq!(v, [84, 3, 2]);
+        assert!(!parse_nspid(b"Name:\tx\n", &mut v));
+        assert!(parse_nspid(b"NSpid:\t7", &mut v));
+        assert_eq!(v, [7]);
         assert!(!parse_nspid(b"Name:\tx\n", &mut v));
         assert!(parse_nspid(b"NSpid:\t7", &mut v));
         assert_eq!(v, [7]);

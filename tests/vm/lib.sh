@@ -122,6 +122,19 @@ ns_inum() { "$SYS" nsinum "$1"; }
 # every process costs on the debug kernel).
 nspid() { ns_field "$1" NSpid; }
 
+# field LINE KEY: the value of KEY=... in a line of space-separated fields, as the read-back's and
+# vmh's (builtins only: a subprocess is slow in TCG).
+field() {
+	local f words
+	read -r -a words <<<"$1"
+	for f in "${words[@]}"; do
+		if [[ $f == "$2="* ]]; then
+			echo "${f#*=}"
+			return
+		fi
+	done
+}
+
 # ns_field PID KEY: the numbers of /proc/PID/status line KEY: (NSpid, NStgid), space-separated.
 ns_field() {
 	local key value

@@ -10,18 +10,6 @@ unload
 # log=0: hundreds of answers below; the kernel log is not what is tested here.
 assert_eq "load log=0" ok "$(load log=0)"
 
-# field LINE KEY: the value of KEY=... in a line of space-separated fields.
-field() {
-	local f words
-	read -r -a words <<<"$1"
-	for f in "${words[@]}"; do
-		if [[ $f == "$2="* ]]; then
-			echo "${f#*=}"
-			return
-		fi
-	done
-}
-
 # --- one process, by PID and by pidfd, against the read-back --------------------------------------
 ans=$("$SYS" chain 1)
 assert_eq "PID 1: ok" ok "$(nth_line 1 "$ans")"

@@ -7,17 +7,6 @@ set -uo pipefail
 unload
 load >/dev/null
 
-# field LINE KEY: the value of KEY=... in a read-back line (no subprocess: they are slow in TCG).
-field() {
-	local f words
-	read -r -a words <<<"$1"
-	for f in "${words[@]}"; do
-		if [[ $f == "$2="* ]]; then
-			echo "${f#*=}"
-			return
-		fi
-	done
-}
 # nsfield PID KEY: NSpid/NStgid of PID from the /proc this shell sees, comma-separated.
 nsfield() {
 	local numbers
