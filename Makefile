@@ -13,9 +13,11 @@
 #   make KDIR=/path/to/linux   build against your own Rust-enabled kernel tree or headers
 #                    (Debian's headers, which lack the Rust metadata, get it from scripts/rust-meta)
 
-# rustup's tools (rustc, bindgen) and LLVM 19's libclang, also when the caller's PATH lacks them.
+# rustup's tools (rustc, bindgen) and LLVM 19's libclang, also when the caller's PATH lacks them,
+# and rust-toolchain.toml's toolchain also where Kbuild runs rustc (the kernel's directory).
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 export LIBCLANG_PATH ?= /usr/lib/llvm-19/lib
+export RUSTUP_TOOLCHAIN := $(shell sed -n 's/^channel *= *"\(.*\)"$$/\1/p' $(CURDIR)/rust-toolchain.toml)
 
 # Which of our kernels: the tests run on the debug one (KASAN, kmemleak, lockdep: kernel/debug.config),
 # everything else on the plain one (kernel/base.config). PIDNS_KERNEL=base or debug overrides;

@@ -14,10 +14,14 @@ KERNEL_PKG_SHA256=703e369ddd4cce971452f5a593ee55df3a5c10c83caf0fa0df039633ed181e
 KERNEL_SUITE=trixie-backports
 KERNEL_VERSION=7.3.4
 
-# One toolchain for the kernel and the module: LLVM 19 (Rust together with KASAN needs it).
+# One toolchain for the kernel and the module: LLVM 19 (Rust together with KASAN needs it), and
+# rust-toolchain.toml's rustup toolchain, exported so that it holds in every directory (Kbuild runs
+# rustc in the kernel's build directory, where no toolchain file is).
 LLVM_SUFFIX=-19
 export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}
 export PATH="$HOME/.cargo/bin:$PATH"
+RUST_TOOLCHAIN=$(sed -n 's/^channel *= *"\(.*\)"$/\1/p' "$PIDNS_ROOT/rust-toolchain.toml")
+export RUSTUP_TOOLCHAIN=$RUST_TOOLCHAIN
 
 VENV="$PIDNS_CACHE/venv"
 # Debian's nginx package, unpacked (not installed: no service starts), for make demo's container.
@@ -54,17 +58,46 @@ config_fragments() {
 	esac
 }
 
-# The hash of those fragments: part of the cache key, so changing a fragment builds a new kernel
-# beside the old one.
-config_hash() {
+# What one of our kernels is made of, as text: the source package's pin, the config fragments'
+# hash, and every tool's own version text (rustc -vV names its commit and LLVM). Its hash is the
+# cache key, and the text is kept beside the build (pidns-pins): a new source, fragment or tool
+# (a `rustup update`, a new clang-19) builds a new kernel beside the old one, never reuses it.
+kernel_pins() {
 	local fragments
 	mapfile -t fragments < <(config_fragments)
-	cat "${fragments[@]}" | sha256sum | cut -c1-12
+	echo "source: $KERNEL_PKG $KERNEL_PKG_VERSION $KERNEL_PKG_SHA256"
+	echo "fragments: $(cat "${fragments[@]}" | sha256sum | cut -c1-16)"
+	echo "rust-toolchain: $RUST_TOOLCHAIN"
+	rustc -vV 2>&1 | sed 's/^/rustc: /'
+	echo "bindgen: $(bindgen --version 2>&1 | head -n 1)"
+	echo "clang: $(clang$LLVM_SUFFIX --version 2>&1 | head -n 1)"
+	echo "ld.lld: $(ld.lld$LLVM_SUFFIX --version 2>&1 | head -n 1)"
 }
 
-# The kernel build directory for the current configuration.
+# Die unless rustup runs the pinned toolchain (a channel named by its version may be a link that
+# `rustup update` moved on).
+check_rust_toolchain() {
+	local have
+	have=$(rustc --version 2>&1 | head -n 1)
+	case "$RUST_TOOLCHAIN" in
+	[0-9]*) [[ $have == "rustc $RUST_TOOLCHAIN "* ]] ||
+		die "rust-toolchain.toml pins Rust $RUST_TOOLCHAIN, but rustup runs '$have': rustup toolchain install $RUST_TOOLCHAIN --component rust-src,rustfmt,clippy" ;;
+	esac
+}
+
+# The kernel build directory for the current configuration and toolchain.
 kernel_build_dir() {
-	printf '%s/kernel/%s-%s\n' "$PIDNS_CACHE" "$KERNEL_VERSION" "$(config_hash)"
+	printf '%s/kernel/%s-%s\n' "$PIDNS_CACHE" "$KERNEL_VERSION" "$(kernel_pins | sha256sum | cut -c1-12)"
+}
+
+# The unpacked source of the pinned package: one directory per package version.
+kernel_src_dir() {
+	printf '%s/src/linux-%s\n' "$PIDNS_CACHE" "${KERNEL_PKG_VERSION//[~:+]/_}"
+}
+
+# marker_matches FILE TEXT: FILE exists and holds TEXT: the pins a cache entry was made with.
+marker_matches() {
+	[ -f "$1" ] && [ "$(cat "$1")" = "$2" ]
 }
 
 # Print seconds as "1m05s".
@@ -99,6 +132,9 @@ debian_mirror() {
 # private_apt DIR MIRROR SUITE...: an apt configuration of its own under DIR (sources, lists,
 # cache) for SUITE... main from MIRROR, verified by the machine's Debian archive keys; the
 # system's sources are neither read nor changed. Sets the array apt_opts for apt-get/apt-cache.
+# A Release file past its Valid-Until is accepted (a mirror that serves a frozen copy of the
+# archive serves such files, and apt would refuse them from that day on): its signature is still
+# verified, and what is downloaded is checked against our SHA-256 pins. apt_update warns of it.
 private_apt() {
 	local dir=$1 mirror=$2 suite
 	shift 2
@@ -113,8 +149,28 @@ private_apt() {
 		-o "Dir::Cache=$dir/cache"
 		-o "Debug::NoLocking=1"
 		-o "APT::Sandbox::User=root"
+		-o "Acquire::Check-Valid-Until=false"
 	)
 }
+
+# apt_update DIR: apt-get update with private_apt's options (set for DIR), then one warning line
+# for each suite whose Release file is past its Valid-Until.
+apt_update() {
+	local f until now
+	apt-get "${apt_opts[@]}" -qq update >&2 || return 1
+	now=$(date +%s)
+	for f in "$1"/lists/*_InRelease; do
+		[ -f "$f" ] || continue
+		until=$(sed -n 's/^Valid-Until: //p' "$f" | head -n 1)
+		[ -n "$until" ] || continue
+		if [ "$(date -d "$until" +%s)" -lt "$now" ]; then
+			echo "warning: $(sed -n 's/^Codename: //p' "$f" | head -n 1)'s Release file expired on $until; accepted (signature verified, downloads checked against SHA-256 pins)" >&2
+		fi
+	done
+}
+
+# Options for mmdebstrap's own apt: the same acceptance of an expired Release file.
+MMDEBSTRAP_APT_OPTS=(--aptopt='Acquire::Check-Valid-Until "false"')
 
 # --- Debian's own kernel (PIDNS_KERNEL=debian) ----------------------------------------------------
 # trixie-backports' linux-image-7.3.4+deb13-amd64 7.3.4-1~bpo13+1: the packages it is made of,

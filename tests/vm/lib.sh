@@ -177,3 +177,65 @@ unused_pid() {
 	while [ -e "/proc/$n" ]; do n=$((n - 1)); done
 	echo "$n"
 }
+
+# The PIDs in /proc now, sorted as comm(1) wants them (a listing to compare two others against:
+# what lived through both is in this listing taken before and in one taken after).
+proc_pids() { find /proc -maxdepth 1 -name '[0-9]*' -printf '%f\n' | LC_ALL=C sort; }
+
+# only_queries PIDS LINES: the JSON lines of LINES whose "query" is one of PIDS (one a line).
+only_queries() {
+	awk 'NR == FNR { keep["\"query\":\"" $1 "\""] = 1; next }
+		match($0, /"query":"[0-9]+"/) && (substr($0, RSTART, RLENGTH) in keep)' \
+		<(echo "$1") <(echo "$2")
+}
+
+# --- kmemleak (the debug kernel has it) ----------------------------------------------------------
+KMEMLEAK=/sys/kernel/debug/kmemleak
+# kmemleak_clear: forget what kmemleak found so far (another test's, the boot's), so that a later
+# kmemleak_ours counts only what came after.
+kmemleak_clear() {
+	[ -e "$KMEMLEAK" ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
+	[ -w "$KMEMLEAK" ] || return 0
+	echo scan >"$KMEMLEAK"
+	echo clear >"$KMEMLEAK"
+}
+# kmemleak_ours: scan twice (an object must look unreferenced in two scans), then print how many
+# unreferenced objects were allocated through pidns (their backtrace names it). Others (the rest
+# of the kernel under fault injection, false positives) are said in a "# " line on stderr, not
+# counted: they are not pidns's.
+kmemleak_ours() {
+	echo scan >"$KMEMLEAK"
+	sleep 1
+	echo scan >"$KMEMLEAK"
+	awk 'BEGIN { RS = "unreferenced object" }
+		NR > 1 { all++; if (/pidns/) ours++ }
+		END {
+			printf "# kmemleak: %d unreferenced objects, %d of them through pidns\n", all, ours > "/dev/stderr"
+			print ours + 0
+		}' "$KMEMLEAK"
+}
+# kmemleak_show: the first reports, as "#   " lines.
+kmemleak_show() { head -n 40 "$KMEMLEAK" | sed 's/^/#   /'; }
+
+# wait_for WHAT SECONDS CMD...: poll CMD until it succeeds, for up to SECONDS; says "not ok" when
+# it never does (the test then goes on and its own assertions fail with the reason).
+wait_for() {
+	local what=$1 limit=$2 start=$SECONDS
+	shift 2
+	until "$@"; do
+		if ((SECONDS - start >= limit)); then
+			fail "waiting for $what: not within ${limit}s"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# pidns_fds_at_least PID N: process PID has at least N descriptors open on /proc/pidns.
+pidns_fds_at_least() {
+	local n=0 fd
+	for fd in /proc/"$1"/fd/*; do
+		[ "$(readlink "$fd" 2>/dev/null)" = /proc/pidns ] && n=$((n + 1))
+	done
+	[ "$n" -ge "$2" ]
+}

@@ -28,7 +28,10 @@ fi
 assert_eq "pidns's own taint is $want" "$want" "$(cat /sys/module/pidns/taint 2>&1)"
 expected=4096
 [ "$want" = OE ] && expected=$((4096 + 8192))
+# W (bit 9, a warning) and L (bit 14, a soft lockup) elsewhere in the kernel between the two reads
+# are not the load's doing; their reports fail the run through the kernel-log check after each file.
+others=$((512 | 16384))
 assert_eq "the load adds no taint flag but $want (tainted $before -> $after)" 0 \
-	"$((after & ~before & ~expected))"
+	"$((after & ~before & ~expected & ~others))"
 assert_eq "the kernel is tainted $want after the load" "$expected" "$((after & expected))"
 unload

@@ -68,10 +68,7 @@ line=$(nth_line 2 "$("$SYS" ask 1)")
 assert_eq "afterwards the module still answers" "query=1 nspid=1" "${line%% nstgid=*}"
 unload
 if [ -w "$kmemleak" ]; then
-	echo scan >"$kmemleak"
-	echo scan >"$kmemleak"
-	leaks=$(grep -c 'unreferenced object' "$kmemleak" || true)
-	echo "# kmemleak: $leaks unreferenced objects"
+	leaks=$(kmemleak_ours)
 	assert_eq "kmemleak finds no leak after the failures" 0 "$leaks"
-	[ "$leaks" -eq 0 ] || head -n 40 "$kmemleak" | sed 's/^/#   /'
+	[ "$leaks" -eq 0 ] || kmemleak_show
 fi

@@ -78,10 +78,7 @@ nest_stop
 load >/dev/null
 "$SYS" named 'x) level 0 ns p' &
 named=$!
-for ((i = 0; i < 100; i++)); do
-	read -r comm <"/proc/$named/comm" && [ "$comm" = 'x) level 0 ns p' ] && break
-	sleep 0.05
-done
+wait_for "the process to take its name" 120 grep -qx 'x) level 0 ns p' "/proc/$named/comm"
 log_mark
 assert_eq "ask for a process named 'x) level 0 ns p'" ok "$("$SYS" write "$PROC" "$named")"
 assert_eq "its name is escaped in the kernel log as in the read-back" \

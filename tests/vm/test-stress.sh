@@ -6,6 +6,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 unload
 pid_max=$(cat /proc/sys/kernel/pid_max)
+kmemleak_clear # what earlier tests left is not this one's
 
 # only_keys RESULT KEY...: the KEY=count entries of RESULT that are not one of KEYs.
 only_keys() {
@@ -23,7 +24,7 @@ load log=0 >/dev/null
 rm -f /tmp/churn.stop /tmp/churn.last
 "$SYS" churn 600 /tmp/churn.stop /tmp/churn.last >/tmp/churn.count &
 churner=$!
-for ((i = 0; i < 200; i++)); do [ -s /tmp/churn.last ] && break; sleep 0.05; done
+wait_for "the churner's first process" 120 test -s /tmp/churn.last
 started=$SECONDS
 result=$("$SYS" stress 4 10000 @/tmp/churn.last)
 touch /tmp/churn.stop
@@ -49,7 +50,9 @@ unload
 load log=0 >/dev/null
 "$SYS" stress 4 1000000 "$pid_max" >/tmp/stress.result &
 writers=$!
-sleep 2
+# Every writer has /proc/pidns open before rmmod is tried (under TCG, starting 4 threads can take
+# seconds): a writer that opened it after the removal would see no EIO.
+wait_for "4 writers with /proc/pidns open" 120 pidns_fds_at_least "$writers" 4
 removed=no
 for ((i = 0; i < 100; i++)); do
 	if rmmod pidns 2>/dev/null; then removed=yes; break; fi
@@ -67,16 +70,10 @@ assert "... each of the 4 writers got EIO once, and stopped" grep -q 'EIO=4' <<<
 assert_eq "20 load / query / unload cycles" 20 "$("$SYS" cycles "$KO" 20 "1 all")"
 
 # kmemleak (debug kernel only): nothing pidns allocated may be left unreferenced.
-kmemleak=/sys/kernel/debug/kmemleak
-[ -e "$kmemleak" ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
-if [ -w "$kmemleak" ]; then
-	echo scan >"$kmemleak"
-	sleep 1
-	echo scan >"$kmemleak"
-	leaks=$(grep -c 'unreferenced object' "$kmemleak" || true)
-	echo "# kmemleak: $leaks unreferenced objects"
+if [ -w "$KMEMLEAK" ]; then
+	leaks=$(kmemleak_ours)
 	assert_eq "kmemleak finds no leak after all this" 0 "$leaks"
-	[ "$leaks" -eq 0 ] || head -n 40 "$kmemleak" | sed 's/^/#   /'
+	[ "$leaks" -eq 0 ] || kmemleak_show
 else
 	echo "# kmemleak is not in this kernel (PIDNS_KERNEL=debug has it): leak scan not run"
 fi

@@ -18,10 +18,7 @@ load log=0 >/dev/null
 rm -f /tmp/hammer.*
 for w in 1 2 3; do "$SYS" hammer "$PROC" "1\n" 5 "/tmp/hammer.$w.ready" >"/tmp/hammer.$w" & done
 # rmmod once every writer is busy (python starts slowly under TCG).
-for ((i = 0; i < 300; i++)); do
-	[ -e /tmp/hammer.1.ready ] && [ -e /tmp/hammer.2.ready ] && [ -e /tmp/hammer.3.ready ] && break
-	sleep 0.1
-done
+wait_for "3 busy writers" 120 test -e /tmp/hammer.1.ready -a -e /tmp/hammer.2.ready -a -e /tmp/hammer.3.ready
 rmmod_ok=no
 for ((i = 0; i < 50; i++)); do
 	if rmmod pidns 2>/dev/null; then rmmod_ok=yes; break; fi

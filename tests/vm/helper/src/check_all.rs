@@ -4,7 +4,8 @@
 //! answer with `/proc/PID/status` (`NSpid:`, `NStgid:`), `/proc/PID/comm` and
 //! `/proc/PID/ns/pid`, as seen from the caller's PID namespace (run it there with
 //! `nsenter -p -m`). Processes that start or exit while it runs are left out: only those that
-//! `/proc` listed both before and after the question are compared.
+//! `/proc` listed both before and after the question are compared, and of those only the ones
+//! whose name did not change meanwhile (a udev worker, a process that runs `exec`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -51,6 +52,15 @@ pub fn escape_comm(comm: &[u8]) -> String {
         .collect()
 }
 
+/// `/proc/PID/comm`, escaped, or `None` once the process is gone.
+fn comm_of(pid: i32) -> Option<String> {
+    let mut comm = fs::read(format!("/proc/{pid}/comm")).ok()?;
+    if comm.last() == Some(&b'\n') {
+        comm.pop();
+    }
+    Some(escape_comm(&comm))
+}
+
 /// What `/proc` says of `pid`, or `None` once it is gone.
 fn status_of(pid: i32) -> Option<Status> {
     let text = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -59,15 +69,12 @@ fn status_of(pid: i32) -> Option<Status> {
             .find_map(|l| l.strip_prefix(key))
             .map(|v| v.split_whitespace().collect::<Vec<_>>().join(","))
     };
-    let mut comm = fs::read(format!("/proc/{pid}/comm")).ok()?;
-    if comm.last() == Some(&b'\n') {
-        comm.pop();
-    }
+    let comm = comm_of(pid)?;
     let ns = fs::read_link(format!("/proc/{pid}/ns/pid")).ok()?;
     Some(Status {
         nspid: field("NSpid:")?,
         nstgid: field("NStgid:")?,
-        comm: escape_comm(&comm),
+        comm,
         ns: ns_inode(&ns.to_string_lossy()),
         kthread: field("Kthread:").as_deref() == Some("1"),
     })
@@ -125,6 +132,10 @@ pub fn check_all() -> String {
     let mut problems = Vec::new();
 
     let before = proc_pids();
+    let names: BTreeMap<i32, String> = before
+        .iter()
+        .filter_map(|&pid| Some((pid, comm_of(pid)?)))
+        .collect();
     let (result, text) = crate::ask(b"all");
     let after = proc_pids();
     if result != "ok" {
@@ -142,12 +153,16 @@ pub fn check_all() -> String {
             _ => problems.push(format!("all: unexpected line {line:?}")),
         }
     }
-    // Processes alive during the whole question.
+    // Processes alive during the whole question (a kernel thread's name in /proc may change
+    // from read to read: compare() allows for that).
     let stable: Vec<i32> = before.intersection(&after).copied().collect();
     for &pid in &stable {
         let Some(status) = status_of(pid) else {
             continue;
         };
+        if !status.kthread && names.get(&pid) != Some(&status.comm) {
+            continue; // renamed while the question ran
+        }
         match listed.get(&pid) {
             None => problems.push(format!("all: {pid} ({}) missing", status.comm)),
             Some(line) => problems.extend(
@@ -157,9 +172,15 @@ pub fn check_all() -> String {
             ),
         }
     }
-    for pid in listed.keys() {
-        if !before.contains(pid) && !after.contains(pid) {
-            problems.push(format!("all: lists {pid}, which /proc never showed"));
+    // A process listed but in neither /proc listing lived only while the question ran (a udev
+    // worker): nothing to compare it with, but its number must be one a process can have.
+    let pid_max: i32 = fs::read_to_string("/proc/sys/kernel/pid_max")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(i32::MAX);
+    for &pid in listed.keys() {
+        if !(1..pid_max).contains(&pid) {
+            problems.push(format!("all: lists {pid}, outside 1..{pid_max}"));
         }
     }
 
@@ -175,6 +196,9 @@ pub fn check_all() -> String {
         let Some(status) = status_of(pid) else {
             continue;
         };
+        if !status.kthread && names.get(&pid) != Some(&status.comm) {
+            continue;
+        }
         match answers.get(&pid) {
             None => problems.push(format!("batch: no answer for {pid}")),
             Some(line) => problems.extend(

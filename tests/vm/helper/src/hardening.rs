@@ -293,7 +293,8 @@ pub(crate) fn charge(cgroup: &str, big: &str, small: &str) -> String {
 
 /// `nscycle N`: N times, a new PID namespace whose PID 1 asks `/proc/pidns` for itself, then
 /// exits. A namespace that cannot be made at once (`ENOSPC`: `user.max_pid_namespaces`) is tried
-/// again for up to 2 s, while the dead ones are freed (after an RCU grace period). Prints N, or
+/// again for up to 60 s, while the dead ones are freed (after two RCU grace periods, which under
+/// TCG or with lazy RCU can take seconds). Prints N, or
 /// how many were made and the errno that stopped it.
 pub(crate) fn nscycle(count: usize) -> String {
     for done in 0..count {
@@ -301,7 +302,7 @@ pub(crate) fn nscycle(count: usize) -> String {
         loop {
             match new_namespace_asks() {
                 Ok(()) => break,
-                Err(e) if e == libc::ENOSPC && waited < 40 => {
+                Err(e) if e == libc::ENOSPC && waited < 1200 => {
                     std::thread::sleep(std::time::Duration::from_millis(50));
                     waited += 1;
                 }
