@@ -5,7 +5,6 @@
 set -uo pipefail
 # shellcheck source=tests/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
-PIDNS="$REPO/cli/target/x86_64-unknown-linux-gnu/release/pidns"
 unload
 
 if ! nest_start 3; then
