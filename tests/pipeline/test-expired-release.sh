@@ -16,12 +16,16 @@ esac
 
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-# apt reads the machine's /etc/apt/apt.conf.d first, which may itself say Check-Valid-Until false
-# (this machine's does): the runs here read an empty one instead, so that only our options count.
-mkdir -p "$dir/conf.d"
-printf 'Dir::Etc::Parts "%s";\n' "$dir/conf.d" >"$dir/apt.conf"
+# own_apt DIR: private_apt for sid under DIR, reading an empty apt.conf.d instead of the machine's
+# (which may itself say Check-Valid-Until false: this machine's does), so that only our options
+# count. Run apt with APT_CONFIG=DIR/apt.conf.
+own_apt() {
+	mkdir -p "$1/conf.d"
+	printf 'Dir::Etc::Parts "%s";\n' "$1/conf.d" >"$1/apt.conf"
+	private_apt "$1" "$(debian_mirror)" sid
+}
+own_apt "$dir"
 export APT_CONFIG="$dir/apt.conf"
-private_apt "$dir" "$(debian_mirror)" sid
 # Only the InRelease file: that is where the date is checked.
 only_release=(-o Acquire::IndexTargets::deb::Packages::DefaultEnabled=false
 	-o Acquire::IndexTargets::deb::Translations::DefaultEnabled=false)
@@ -83,9 +87,7 @@ else
 fi
 
 # A file that is not signed by Debian's keys is still refused: only the date is let pass.
-mkdir -p "$dir/other/conf.d"
-printf 'Dir::Etc::Parts "%s";\n' "$dir/other/conf.d" >"$dir/other/apt.conf"
-private_apt "$dir/other" "$(debian_mirror)" sid
+own_apt "$dir/other"
 sed -i 's#signed-by=[^]]*#signed-by=/dev/null#' "$dir/other/sources.list"
 s=0
 out=$(APT_CONFIG="$dir/other/apt.conf" "${clock[@]}" apt-get "${apt_opts[@]}" -qq update 2>&1) || s=$?

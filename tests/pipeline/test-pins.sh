@@ -12,8 +12,10 @@ case "${1:-}" in
 	exit 0
 	;;
 esac
-check() { # NAME: ok when the last command succeeded
-	if [ "$?" -eq 0 ]; then echo "ok - $1"; else echo "not ok - $1"; fi
+check() { # NAME CMD...: ok when CMD succeeds (a failing CMD must not end the script: set -e)
+	local name=$1
+	shift
+	if "$@"; then echo "ok - $name"; else echo "not ok - $name"; fi
 }
 fake=$(mktemp -d)
 trap 'rm -rf "$fake"' EXIT
@@ -25,28 +27,21 @@ stand_in() {
 
 export PIDNS_KERNEL=debug PIDNS_CACHE=/nonexistent
 base=$(kernel_build_dir)
-[ "$base" = "$(kernel_build_dir)" ]
-check "the kernel's cache key is stable"
+check "the kernel's cache key is stable" [ "$base" = "$(kernel_build_dir)" ]
 
-( check_rust_toolchain )
-check "rustup runs the pinned Rust $RUST_TOOLCHAIN"
+pinned_runs() { (check_rust_toolchain); } # a subshell: its die must not end the script
+check "rustup runs the pinned Rust $RUST_TOOLCHAIN" pinned_runs
 key_with() { # TOOL TEXT: the cache key with TOOL standing in
 	stand_in "$1" "$2"
 	PATH="$fake:$PATH" kernel_build_dir
 	rm -f "${fake:?}/$1"
 }
-[ "$(key_with rustc "rustc 1.96.0 (00000000 2026-05-28)")" != "$base" ]
-check "another rustc: another kernel (never E0514 against this one's metadata)"
-[ "$(key_with bindgen "bindgen 0.73.3")" != "$base" ]
-check "another bindgen: another kernel"
-[ "$(key_with "clang$LLVM_SUFFIX" "Debian clang version 19.1.8")" != "$base" ]
-check "another clang: another kernel"
-[ "$(KERNEL_PKG_VERSION=7.3.4-2~bpo13+1 kernel_build_dir)" != "$base" ]
-check "another source package: another kernel"
-[ "$(KERNEL_PKG_VERSION=7.3.4-2~bpo13+1 kernel_src_dir)" != "$(kernel_src_dir)" ]
-check "another source package: unpacked into another directory"
-[ "$(PIDNS_KERNEL=base kernel_build_dir)" != "$base" ]
-check "other config fragments: another kernel"
+check "another rustc: another kernel (never E0514 against this one's metadata)" [ "$(key_with rustc "rustc 1.96.0 (00000000 2026-05-28)")" != "$base" ]
+check "another bindgen: another kernel" [ "$(key_with bindgen "bindgen 0.73.3")" != "$base" ]
+check "another clang: another kernel" [ "$(key_with "clang$LLVM_SUFFIX" "Debian clang version 19.1.8")" != "$base" ]
+check "another source package: another kernel" [ "$(KERNEL_PKG_VERSION=7.3.4-2~bpo13+1 kernel_build_dir)" != "$base" ]
+check "another source package: unpacked into another directory" [ "$(KERNEL_PKG_VERSION=7.3.4-2~bpo13+1 kernel_src_dir)" != "$(kernel_src_dir)" ]
+check "other config fragments: another kernel" [ "$(PIDNS_KERNEL=base kernel_build_dir)" != "$base" ]
 
 stand_in rustc "rustc 1.96.0 (00000000 2026-05-28)"
 s=0
@@ -59,6 +54,8 @@ fi
 
 marker=$fake/marker
 echo "a: 1" >"$marker"
-marker_matches "$marker" "a: 1" && ! marker_matches "$marker" "a: 2" &&
-	! marker_matches "$fake/none" "a: 1"
-check "a marker matches only the pins it was written with"
+markers_ok() {
+	marker_matches "$marker" "a: 1" && ! marker_matches "$marker" "a: 2" &&
+		! marker_matches "$fake/none" "a: 1"
+}
+check "a marker matches only the pins it was written with" markers_ok
