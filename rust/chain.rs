@@ -9,6 +9,7 @@ use crate::{pid_ref::PidRef, shim};
 use kernel::{
     bindings,
     pid_namespace::PidNamespace,
+    prelude::*,
     str::BStr,
     sync::rcu, //
 };
@@ -150,30 +151,41 @@ pub(crate) fn ns_level(ns: &PidNamespace) -> usize {
 
 /// Every process (thread-group leader) with a PID in a namespace, in the order of those PIDs,
 /// like the numeric entries of that namespace's `/proc`.
-pub(crate) struct Processes<'a> {
+///
+/// Between two PIDs (also between two threads skipped: a namespace may hold a million threads
+/// and few processes) it calls `should_stop`, which may sleep; once that says so, the walk ends
+/// with `EINTR`.
+pub(crate) struct Processes<'a, F: FnMut() -> bool> {
     ns: &'a PidNamespace,
     level: usize,
     next: i32,
+    should_stop: F,
 }
 
-impl<'a> Processes<'a> {
+impl<'a, F: FnMut() -> bool> Processes<'a, F> {
     /// The processes of `ns` (including those of the namespaces below it).
-    pub(crate) fn of(ns: &'a PidNamespace) -> Self {
+    pub(crate) fn of(ns: &'a PidNamespace, should_stop: F) -> Self {
         Processes {
             ns,
             level: ns_level(ns),
             next: 1,
+            should_stop,
         }
     }
 }
 
-impl Iterator for Processes<'_> {
-    type Item = Chain;
+impl<F: FnMut() -> bool> Iterator for Processes<'_, F> {
+    type Item = Result<Chain>;
 
-    fn next(&mut self) -> Option<Chain> {
+    fn next(&mut self) -> Option<Result<Chain>> {
         loop {
             if self.next <= 0 {
-                return None; // past i32::MAX
+                return None; // past i32::MAX, or stopped
+            }
+            // Not under the RCU read lock: it may sleep.
+            if (self.should_stop)() {
+                self.next = 0;
+                return Some(Err(EINTR));
             }
             // The lock is taken per process, so that the caller may sleep between them.
             let rcu = rcu::read_lock();
@@ -194,7 +206,7 @@ impl Iterator for Processes<'_> {
             let task = unsafe { bindings::pid_task(pid, bindings::pid_type_PIDTYPE_TGID) };
             // SAFETY: `pid` is valid and `task` came from `pid_task()` under `rcu`.
             if let Some(chain) = unsafe { Chain::snapshot(pid, task, &rcu) } {
-                return Some(chain);
+                return Some(Ok(chain));
             }
         }
     }

@@ -71,6 +71,16 @@ u64 pidnsmod_ns_id(struct pid_namespace *ns)
 }
 
 /*
+ * Whether processes may still join ns: PIDNS_ADDING is cleared, for good, when
+ * its init process exits (disable_pid_allocation(), under pidmap_lock; read
+ * here without it, as a hint that only ever goes from true to false).
+ */
+bool pidnsmod_pid_ns_is_alive(struct pid_namespace *ns)
+{
+	return READ_ONCE(ns->pid_allocated) & PIDNS_ADDING;
+}
+
+/*
  * The struct pid of a pidfd, with a reference taken for the caller (who drops
  * it with put_pid()), or NULL if file is not a pidfd. A pidfd is a file on
  * pidfs whose inode's i_private is its struct pid, kept alive by the inode for

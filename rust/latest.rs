@@ -1,81 +1,173 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The most recent answer written from each PID namespace, for readers that have not written.
+//! Answers as they are read back, and the most recent one of each PID namespace, for readers
+//! that have not written.
 //!
 //! `echo 52 > /proc/pidns; cat /proc/pidns` opens the file twice: the second open finds the
-//! answer here. Answers are kept per PID namespace so they never cross from one to another.
+//! answer here. Every answer belongs to the PID namespace it was answered in ([`ReadBack`]), and
+//! is read only from there, so answers never cross from one namespace to another.
+//!
+//! What the table holds is bounded: at most [`MAX_NAMESPACES`] answers, at most `max_bytes` bytes
+//! in all (the `max_answer` module parameter: one longest answer's worth). Past either bound the
+//! answers written least recently go first. An answer whose namespace has died (its init
+//! process exited, so no process can enter it or read from it any more) is freed at the next
+//! request, from any namespace, instead of waiting to age out.
 
-use crate::shim;
-use kernel::{pid_namespace::PidNamespace, prelude::*, sync::Arc};
+use crate::{request::user_sized, shim};
+use kernel::{
+    pid_namespace::PidNamespace,
+    prelude::*,
+    sync::{aref::ARef, Arc},
+};
 
-/// An answer's read-back text, shared by the file that wrote it and this table (no copy).
-pub(crate) type Text = Arc<KVVec<u8>>;
-
-/// How many namespaces keep an answer; past that, the one written least recently is dropped.
+/// How many namespaces keep an answer.
 const MAX_NAMESPACES: usize = 32;
+
+/// One request's read-back text, and the PID namespace it was answered in.
+pub(crate) struct ReadBack {
+    /// The namespace's 64-bit id (`ns_common.ns_id`): never reused, so it names the namespace
+    /// without holding it.
+    ns_id: u64,
+    text: KVVec<u8>,
+}
+
+impl ReadBack {
+    /// `text`, answered in `ns`, in a buffer of its own size: building it doubled its capacity
+    /// as it grew, and a kept answer should not hold twice its length.
+    pub(crate) fn new(ns: &PidNamespace, mut text: KVVec<u8>) -> Self {
+        // A failed shrink keeps the larger buffer, which is still correct (and charged to the
+        // writer's memory cgroup like the rest).
+        let _ = text.shrink_to(0, user_sized());
+        ReadBack {
+            ns_id: ns_id(ns),
+            text,
+        }
+    }
+
+    /// The text.
+    pub(crate) fn text(&self) -> &[u8] {
+        &self.text
+    }
+
+    /// Whether this answer was made in `ns`, so that a reader there may see it.
+    pub(crate) fn is_for(&self, ns: &PidNamespace) -> bool {
+        self.ns_id == ns_id(ns)
+    }
+
+    /// Its length, what the table's bound counts (the buffer may be longer by less than a
+    /// page: `shrink_to()` keeps a vmalloc'ed buffer that would free less).
+    fn size(&self) -> usize {
+        self.text.len()
+    }
+}
+
+/// A read-back answer, shared (no copy) by the file that wrote it, the table and the files that
+/// read it from there.
+pub(crate) type Text = Arc<ReadBack>;
 
 /// One namespace's most recent answer.
 struct Entry {
-    /// The namespace's 64-bit id: never reused, so it needs no reference on the namespace, which
-    /// dies with its last process (and stops counting against `user.max_pid_namespaces`). An
-    /// entry whose namespace died is never matched again and ages out.
-    ns_id: u64,
+    /// Counted, so that the entry can tell when the namespace has died; dropped then, at the
+    /// next request.
+    ns: ARef<PidNamespace>,
     answer: Text,
     /// When it was written, on `Latest::clock`.
     stamp: u64,
 }
 
-/// The most recent answer of each of up to [`MAX_NAMESPACES`] PID namespaces.
+/// The most recent answer of up to [`MAX_NAMESPACES`] PID namespaces, `max_bytes` in all.
 pub(crate) struct Latest {
     entries: KVec<Entry>,
     clock: u64,
+    /// The bytes of the answers in `entries`.
+    held: usize,
+    max_bytes: usize,
 }
 
 impl Latest {
-    /// No answers yet.
-    pub(crate) fn new() -> Self {
+    /// No answers yet; at most `max_bytes` of them kept.
+    pub(crate) fn new(max_bytes: usize) -> Self {
         Latest {
             entries: KVec::new(),
             clock: 0,
+            held: 0,
+            max_bytes,
         }
     }
 
-    /// Records `answer` as the most recent one written from `ns`; the answer it replaces is freed
-    /// once no open file reads it.
+    /// Records `answer` as the most recent one written from `ns`. The answers it replaces or
+    /// pushes out are freed once no open file reads them.
     pub(crate) fn publish(&mut self, ns: &PidNamespace, answer: Text) -> Result {
-        self.clock += 1;
-        let entry = Entry {
-            ns_id: ns_id(ns),
-            answer,
-            stamp: self.clock,
-        };
-        match self.position(entry.ns_id) {
-            Some(i) => self.entries[i] = entry,
-            None if self.entries.len() < MAX_NAMESPACES => {
-                self.entries.push(entry, GFP_KERNEL)?;
-            }
-            None => {
-                let oldest = self
-                    .entries
-                    .iter()
-                    .enumerate()
-                    .min_by_key(|(_, e)| e.stamp)
-                    .map_or(0, |(i, _)| i);
-                self.entries[oldest] = entry;
-            }
+        self.drop_dead();
+        if let Some(i) = self.position(ns) {
+            self.remove(i);
         }
+        let size = answer.size();
+        if size > self.max_bytes {
+            // Cannot happen (an answer is at most `max_answer` bytes, the table's size); if it
+            // did, the answer is read back on its own file only.
+            return Ok(());
+        }
+        // Room for the new entry: at most `max_bytes` in all, at most `MAX_NAMESPACES` entries.
+        while !self.entries.is_empty()
+            && (self.entries.len() >= MAX_NAMESPACES
+                || size > self.max_bytes.saturating_sub(self.held))
+        {
+            self.remove(self.oldest());
+        }
+        self.clock += 1;
+        self.entries.push(
+            Entry {
+                ns: ns.into(),
+                answer,
+                stamp: self.clock,
+            },
+            GFP_KERNEL,
+        )?;
+        self.held += size;
         Ok(())
     }
 
-    /// The most recent answer written from `ns`, if there is one.
-    pub(crate) fn get(&self, ns: &PidNamespace) -> Option<Text> {
-        let i = self.position(ns_id(ns))?;
+    /// The most recent answer written from `ns`, if it is still kept.
+    pub(crate) fn get(&mut self, ns: &PidNamespace) -> Option<Text> {
+        self.drop_dead();
+        let i = self.position(ns)?;
         Some(self.entries[i].answer.clone())
     }
 
-    /// Where the entry of the namespace with id `ns_id` is, if it has one.
-    fn position(&self, ns_id: u64) -> Option<usize> {
-        self.entries.iter().position(|e| e.ns_id == ns_id)
+    /// Frees the answers of namespaces that have died.
+    fn drop_dead(&mut self) {
+        let mut i = 0;
+        while i < self.entries.len() {
+            if is_alive(&self.entries[i].ns) {
+                i += 1;
+            } else {
+                self.remove(i);
+            }
+        }
+    }
+
+    /// Where the entry of `ns` is, if it has one.
+    fn position(&self, ns: &PidNamespace) -> Option<usize> {
+        self.entries
+            .iter()
+            .position(|e| core::ptr::eq::<PidNamespace>(&*e.ns, ns))
+    }
+
+    /// Where the entry written least recently is (0 when there is none).
+    fn oldest(&self) -> usize {
+        self.entries
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, e)| e.stamp)
+            .map_or(0, |(i, _)| i)
+    }
+
+    /// Removes entry `i` (which exists).
+    fn remove(&mut self, i: usize) {
+        if let Ok(entry) = self.entries.remove(i) {
+            self.held -= entry.answer.size();
+        }
     }
 }
 
@@ -83,4 +175,11 @@ impl Latest {
 fn ns_id(ns: &PidNamespace) -> u64 {
     // SAFETY: `&PidNamespace` is valid; the shim reads a field set at creation.
     unsafe { shim::pidnsmod_ns_id(ns.as_ptr()) }
+}
+
+/// Whether processes may still enter `ns`: false once its init process has exited, which
+/// happens once and for good (`disable_pid_allocation()`).
+fn is_alive(ns: &PidNamespace) -> bool {
+    // SAFETY: `&PidNamespace` is valid; the shim reads one word, without a lock.
+    unsafe { shim::pidnsmod_pid_ns_is_alive(ns.as_ptr()) }
 }

@@ -26,6 +26,7 @@ mod chain;
 mod decimal;
 mod ioctl;
 mod latest;
+mod log_limit;
 mod pid_ref;
 mod pidfd;
 mod proc_file;
@@ -75,24 +76,28 @@ struct PidNs {
 
 impl kernel::Module for PidNs {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        // Every parameter is checked before anything is logged or made.
         let nr = module_parameters::pid.value();
         if nr < 0 {
             pr_err!("pid={nr}: a PID is a positive number\n");
             return Err(EINVAL);
-        }
-        if nr > 0 {
-            match pid_ref::PidRef::find_in_current_ns(nr).and_then(|pid| chain::Chain::of(&pid)) {
-                Some(chain) => render::log_chain(&chain),
-                None => pr_warn!("pid {nr}: no such process\n"),
-            }
         }
         let max_answer = module_parameters::max_answer.value();
         if !(MIN_MAX_ANSWER..=MAX_MAX_ANSWER).contains(&max_answer) {
             pr_err!("max_answer={max_answer}: from {MIN_MAX_ANSWER} to {MAX_MAX_ANSWER} bytes\n");
             return Err(EINVAL);
         }
+        let proc_file = proc_file::ProcFile::create(module_parameters::log.value(), max_answer)?;
+        // The chain of `pid=` is logged once the load can no longer fail, and always (`log=0`
+        // and the log's budget are about `/proc/pidns`).
+        if nr > 0 {
+            match pid_ref::PidRef::find_in_current_ns(nr).and_then(|pid| chain::Chain::of(&pid)) {
+                Some(chain) => render::log_chain(&chain),
+                None => pr_warn!("pid {nr}: no such process\n"),
+            }
+        }
         Ok(PidNs {
-            _proc_file: proc_file::ProcFile::create(module_parameters::log.value(), max_answer)?,
+            _proc_file: proc_file,
         })
     }
 }

@@ -15,6 +15,7 @@ mod chain;
 mod decimal;
 #[cfg(CONFIG_KUNIT)]
 mod kunit;
+mod log_limit;
 mod pid_ref;
 mod query;
 mod render;

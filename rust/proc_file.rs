@@ -10,22 +10,27 @@
 //! from the reader's own PID namespace ([`Latest`]).
 //!
 //! Locking: an open file's [`FileState`] mutex is taken first, then, briefly, the shared
-//! [`Latest`] mutex; never the other way round. Both may sleep (allocations under them), so no
-//! handler holds the RCU read lock across them.
+//! [`Latest`] mutex (a file's first read); never the other way round (a write takes them one
+//! after the other). Both may sleep (allocations under them), so no handler holds the RCU read
+//! lock across them. The log's budget is a spinlock taken on its own. No lock is held across a
+//! copy from or to user space, a lookup or a walk: those may take as long as user space or the
+//! number of processes makes them, and every other user of the file would wait in D state.
 
 use crate::{
-    latest::{Latest, Text},
+    latest::{Latest, ReadBack, Text},
+    log_limit::{LogLimit, SharedLogLimit},
     query,
     request::{self, user_sized, Answer},
     shim,
 };
 use core::{ffi::c_void, ptr::NonNull};
 use kernel::{
-    current,
+    bindings, current,
     ffi::c_char,
-    new_mutex,
+    new_mutex, new_spinlock,
     prelude::*,
     sync::{Arc, Mutex},
+    task::Kuid,
     types::ForeignOwnable,
     uaccess::{UserPtr, UserSlice},
 };
@@ -44,22 +49,22 @@ const _: () = {
 /// Name of the file under `/proc`.
 const NAME: &CStr = c"pidns";
 
-/// Its path, to find an entry of that name that is already there.
-const PATH: &CStr = c"/proc/pidns";
-
 /// Root may read and write; nobody else may open it.
 const MODE: u16 = 0o600;
 
 /// The longest request accepted, in bytes: 64 KiB, room for thousands of queries.
 pub(crate) const MAX_REQUEST: usize = 64 * 1024;
 
-/// What every open file shares: the module's settings and the latest answer per namespace.
+/// What every open file shares: the module's settings, the log's budget and the latest answer
+/// per namespace.
 #[pin_data]
 struct Shared {
     /// Log every answer (the `log` module parameter).
     log: bool,
     /// The longest answer of one request, in bytes (the `max_answer` module parameter).
     max_answer: usize,
+    #[pin]
+    log_limit: SharedLogLimit,
     #[pin]
     latest: Mutex<Latest>,
 }
@@ -68,19 +73,28 @@ struct Shared {
 ///
 /// The file has no position (the shim opens it with `stream_open()`): `cursor` says how much of
 /// `answer` has been read, and goes back to 0 whenever `answer` is replaced. A write that fails
-/// before answering (`EINVAL`, `E2BIG`, `EOVERFLOW`, `EINTR`, `ENOMEM`) changes neither, so a
-/// reader sees an old answer or a new one whole, never a mix.
+/// before answering (`EINVAL`, `E2BIG`, `EOVERFLOW`, `EINTR`, `ENOMEM`, `EFAULT`) changes
+/// neither, so a reader sees an old answer or a new one whole, never a mix.
+///
+/// The mutex around it is held only to look at or change these fields: never across a copy
+/// from or to user space (which may wait on a page fault for as long as user space likes) nor a
+/// lookup, so waiting for it is always short.
 struct FileState {
-    /// The bytes of the request being answered (kept to reuse the allocation: at most
-    /// [`MAX_REQUEST`] bytes).
-    request: KVVec<u8>,
     /// The answer this file reads back: written on this file, or taken from [`Latest`] at the
-    /// first read of a file that has not written (`None` when there was none).
-    answer: Option<Text>,
-    /// Whether `answer` is set (it may still be `None`).
-    has_answer: bool,
+    /// first read of a file that has not written. `Unset` until one of those happens.
+    answer: FileAnswer,
     /// How many bytes of `answer` were read.
     cursor: usize,
+}
+
+/// Where a file's read-back comes from.
+enum FileAnswer {
+    /// Nothing written or read yet: the first read looks in [`Latest`].
+    Unset,
+    /// [`Latest`] had no answer for the first reader's namespace.
+    None,
+    /// An answer, and the namespace it is for.
+    Some(Text),
 }
 
 /// `file->private_data` of an open `/proc/pidns`.
@@ -112,18 +126,24 @@ impl ProcFile {
     /// Creates `/proc/pidns`. From here on its handlers may run at any time.
     ///
     /// Fails with `EEXIST` when procfs has a `pidns` entry already (another module made it):
-    /// `proc_create_data()` would warn and fail.
+    /// `proc_create_data()` would warn and fail. That is asked of procfs itself, not of the
+    /// loader's `/proc`, which its mount namespace may hide or replace.
     pub(crate) fn create(log: bool, max_answer: usize) -> Result<Self> {
-        // SAFETY: `PATH` is a NUL-terminated string; the lookup has no other requirement.
-        if unsafe { shim::pidnsmod_path_on_procfs(PATH.as_char_ptr()) } {
-            pr_err!("{PATH} exists already (another module made it): not loaded\n");
-            return Err(EEXIST);
+        // SAFETY: `NAME` is a NUL-terminated string; the lookup has no other requirement.
+        match unsafe { shim::pidnsmod_procfs_has(NAME.as_char_ptr()) } {
+            0 => {}
+            1 => {
+                pr_err!("/proc/{NAME} exists already (another module made it): not loaded\n");
+                return Err(EEXIST);
+            }
+            err => return Err(Error::from_errno(err)),
         }
         let shared = KBox::pin_init(
             pin_init!(Shared {
                 log,
                 max_answer,
-                latest <- new_mutex!(Latest::new()),
+                log_limit <- new_spinlock!(LogLimit::new()),
+                latest <- new_mutex!(Latest::new(*max_answer)),
             }),
             GFP_KERNEL,
         )?;
@@ -166,12 +186,13 @@ fn to_ssize(result: Result<usize>) -> isize {
 /// Called by the shim only, with `private` pointing to the new file's `private_data`.
 #[no_mangle]
 unsafe extern "C" fn pidnsmod_proc_open(private: *mut *mut c_void) -> c_int {
+    if !opener_is_root() {
+        return EACCES.to_errno();
+    }
     let open = KBox::pin_init(
         pin_init!(OpenFile {
             state <- new_mutex!(FileState {
-                request: KVVec::new(),
-                answer: None,
-                has_answer: false,
+                answer: FileAnswer::Unset,
                 cursor: 0,
             }),
         }),
@@ -239,7 +260,8 @@ unsafe extern "C" fn pidnsmod_proc_write(
 /// Reads one request from user space and answers it; returns the bytes consumed.
 ///
 /// Once the request is answered (also when some query found no process: `ESRCH`), its answer
-/// replaces the file's and is read from its start.
+/// replaces the file's and is read from its start. No lock is held while the request is copied
+/// in or answered.
 fn write(shared: &Shared, open: &OpenFile, buf: UserPtr, count: usize) -> Result<usize> {
     if count > MAX_REQUEST {
         if shared.log && request::warn_ratelimit() {
@@ -250,19 +272,12 @@ fn write(shared: &Shared, open: &OpenFile, buf: UserPtr, count: usize) -> Result
     // Requests are answered in the writer's PID namespace.
     let task = current!();
     let ns = task.active_pid_ns().ok_or(ESRCH)?;
-    let mut state = open.state.lock();
-    let FileState {
-        request,
-        answer,
-        has_answer,
-        cursor,
-    } = &mut *state;
-    request.clear();
+    let mut request = KVVec::new();
     UserSlice::new(buf, count)
         .reader()
-        .read_all(request, user_sized())?;
+        .read_all(&mut request, user_sized())?;
     // The whole request is checked before anything is looked up or logged.
-    let queries = query::parse(request).map_err(|e| {
+    let queries = query::parse(&request).map_err(|e| {
         if shared.log && request::warn_ratelimit() {
             pr_warn!("request rejected (EINVAL): {}\n", e.reason());
         }
@@ -272,14 +287,22 @@ fn write(shared: &Shared, open: &OpenFile, buf: UserPtr, count: usize) -> Result
     // A new buffer for each answer: the file's old one may be read by fresh opens still, and a
     // huge answer's memory goes back once nothing reads it.
     let mut text = KVVec::new();
-    let mut out = Answer::new(&mut text, shared.max_answer);
-    let result = request::answer(queries, ns, shared.log, &mut out);
+    let log = shared.log.then_some(&shared.log_limit);
+    let result = request::answer(
+        queries,
+        ns,
+        log,
+        &mut Answer::new(&mut text, shared.max_answer),
+    );
     if result.is_ok() || result == Err(ESRCH) {
-        let text = Arc::new(text, user_sized())?;
+        let text = Arc::new(ReadBack::new(ns, text), user_sized())?;
         shared.latest.lock().publish(ns, text.clone())?;
-        *answer = Some(text);
-        *has_answer = true;
-        *cursor = 0;
+        let mut state = open.state.lock();
+        let old = core::mem::replace(&mut state.answer, FileAnswer::Some(text));
+        state.cursor = 0;
+        drop(state);
+        // The old answer, if this was its last user, is freed outside the lock.
+        drop(old);
     }
     result.map(|()| count)
 }
@@ -302,23 +325,53 @@ unsafe extern "C" fn pidnsmod_proc_read(
 }
 
 /// Copies the file's answer, from its cursor on, to user space; returns the bytes copied.
+///
+/// An answer made in another PID namespace than the reader's reads as empty (0 bytes): a file
+/// passed into a container does not show it the host's numbers, nor the other way round.
 fn read(shared: &Shared, open: &OpenFile, buf: UserPtr, count: usize) -> Result<usize> {
+    let task = current!();
+    let ns = task.active_pid_ns().ok_or(ESRCH)?;
+    // Under the lock: which answer, and which bytes of it this read takes (the cursor moves past
+    // them, so that a concurrent read takes the next ones).
     let mut state = open.state.lock();
-    if !state.has_answer {
-        let task = current!();
-        let ns = task.active_pid_ns().ok_or(ESRCH)?;
-        state.answer = shared.latest.lock().get(ns);
-        state.has_answer = true;
+    if let FileAnswer::Unset = state.answer {
+        state.answer = match shared.latest.lock().get(ns) {
+            Some(text) => FileAnswer::Some(text),
+            None => FileAnswer::None,
+        };
         state.cursor = 0;
     }
-    let FileState { answer, cursor, .. } = &mut *state;
-    let text: &[u8] = match answer {
-        Some(text) => text,
-        None => &[],
+    let text = match &state.answer {
+        FileAnswer::Some(text) if text.is_for(ns) => text.clone(),
+        _ => return Ok(0),
     };
-    let rest = text.get(*cursor..).unwrap_or(&[]);
-    let n = rest.len().min(count);
-    UserSlice::new(buf, n).writer().write_slice(&rest[..n])?;
-    *cursor += n;
-    Ok(n)
+    let start = state.cursor.min(text.text().len());
+    let end = start + (text.text().len() - start).min(count);
+    state.cursor = end;
+    drop(state);
+
+    // Without the lock: the copy may wait on a page fault.
+    if let Err(e) = UserSlice::new(buf, end - start)
+        .writer()
+        .write_slice(&text.text()[start..end])
+    {
+        // Nothing of it is lost to the next read: the bytes are given back, unless another read
+        // or write on the file has moved on since.
+        let mut state = open.state.lock();
+        if matches!(&state.answer, FileAnswer::Some(t) if Arc::ptr_eq(t, &text))
+            && state.cursor == end
+        {
+            state.cursor = start;
+        }
+        return Err(e);
+    }
+    Ok(end - start)
+}
+
+/// Whether the task opening the file is root: its effective user id is 0 in the initial user
+/// namespace. The file's mode (0600, owner root) already keeps other users out, but not one
+/// that holds `CAP_DAC_OVERRIDE` or `CAP_DAC_READ_SEARCH`; answers and the ioctl are for root
+/// only. Checked at open, as file permissions are: a file root opened and passed on keeps working.
+fn opener_is_root() -> bool {
+    Kuid::current_euid() == Kuid::from_raw(bindings::kuid_t { val: 0 })
 }

@@ -9,7 +9,8 @@
 
 #include <linux/fs.h>
 #include <linux/namei.h>
-#include <linux/magic.h>
+#include <linux/module.h>
+#include <linux/mount.h>
 #include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
 #include <uapi/linux/pidns.h>
@@ -83,17 +84,32 @@ void pidnsmod_proc_remove(struct proc_dir_entry *entry)
 }
 
 /*
- * Whether path names a file on procfs, as the calling task sees it. Used to
- * refuse a second /proc/pidns before proc_create_data() would WARN about it.
+ * Whether procfs has a top-level entry called name (1), not (0), or a negative
+ * errno. Looked up in procfs itself, through an internal mount of its own made
+ * for the question, not at the calling task's /proc: a loader in a mount
+ * namespace with a private /proc (or one mounted with subset=pid, or none)
+ * must not miss an entry that proc_create_data() would then WARN about. At load
+ * only (the mount and its unmount, with an RCU grace period, are slow).
  */
-bool pidnsmod_path_on_procfs(const char *path)
+int pidnsmod_procfs_has(const char *name)
 {
+	struct file_system_type *proc = get_fs_type("proc");
+	struct vfsmount *mnt;
 	struct path found;
-	bool on_procfs;
+	int err;
 
-	if (kern_path(path, LOOKUP_FOLLOW, &found))
-		return false;
-	on_procfs = found.dentry->d_sb->s_magic == PROC_SUPER_MAGIC;
-	path_put(&found);
-	return on_procfs;
+	if (!proc)
+		return -ENOENT;
+	mnt = kern_mount(proc);
+	/* get_fs_type() took a reference on the owner, as put_filesystem() drops it. */
+	module_put(proc->owner);
+	if (IS_ERR(mnt))
+		return PTR_ERR(mnt);
+	err = vfs_path_lookup(mnt->mnt_root, mnt, name, 0, &found);
+	if (!err)
+		path_put(&found);
+	kern_unmount(mnt);
+	if (err == -ENOENT)
+		return 0;
+	return err ? err : 1;
 }

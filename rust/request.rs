@@ -4,6 +4,7 @@
 
 use crate::{
     chain::{ns_level, Chain, Processes},
+    log_limit::{self, SharedLogLimit},
     pid_ref::PidRef,
     query::{Queries, Query},
     render, shim,
@@ -64,15 +65,15 @@ impl fmt::Write for Answer<'_> {
 
 /// Answers every query of a request from the calling task, whose PID namespace is `ns`.
 ///
-/// Appends one read-back line per process to `out` and, when `log` is set, logs the chains of
+/// Appends one read-back line per process to `out` and, when `log` is given, logs the chains of
 /// the first [`MAX_LOGGED_CHAINS`] processes (one summary line for `all`, one for those not
-/// logged). Fails with `ESRCH` when a query found no process, after answering all the others;
+/// logged), as far as the log's budget, shared by all writers, allows. Fails with `ESRCH` when a query found no process, after answering all the others;
 /// with `EINTR` when the caller was killed; with `EOVERFLOW` or `ENOMEM` when the read-back text
 /// does not fit.
 pub(crate) fn answer(
     queries: Queries<'_>,
     ns: &PidNamespace,
-    log: bool,
+    log: Option<&SharedLogLimit>,
     out: &mut Answer<'_>,
 ) -> Result {
     let from = ns_level(ns);
@@ -92,7 +93,7 @@ pub(crate) fn answer(
                 .and_then(|owner| Chain::find(owner.ns(), nr)),
             Query::All => {
                 let count = answer_all(ns, from, out)?;
-                if log {
+                if log.is_some_and(log_limit::admit_line) {
                     let level = from;
                     let inum = ns_inum(ns);
                     pr_info!("all: {count} processes in pid:[{inum}] level {level}\n");
@@ -102,24 +103,28 @@ pub(crate) fn answer(
         };
         match found {
             Some(chain) => {
-                if log && logged < MAX_LOGGED_CHAINS {
-                    render::log_chain(&chain);
-                    logged += 1;
-                } else if log {
-                    unlogged += 1;
+                if let Some(limit) = log {
+                    if logged < MAX_LOGGED_CHAINS {
+                        if log_limit::admit_chain(limit, chain.levels().len()) {
+                            render::log_chain(&chain);
+                        }
+                        logged += 1;
+                    } else {
+                        unlogged += 1;
+                    }
                 }
                 render::write_answer(out, &query, &chain, from)?;
             }
             None => {
                 missing = true;
-                if log {
+                if log.is_some() {
                     warn_missing(&query);
                 }
                 render::write_missing(out, &query)?;
             }
         }
     }
-    if unlogged > 0 {
+    if unlogged > 0 && log.is_some_and(log_limit::admit_line) {
         pr_info!("{unlogged} more processes answered, not logged (at most {MAX_LOGGED_CHAINS} a request)\n");
     }
     if missing {
@@ -132,11 +137,8 @@ pub(crate) fn answer(
 /// Writes a read-back line for every process of `ns`; returns how many.
 fn answer_all(ns: &PidNamespace, from: usize, out: &mut Answer<'_>) -> Result<usize> {
     let mut count = 0;
-    for chain in Processes::of(ns) {
-        if should_stop() {
-            return Err(EINTR);
-        }
-        render::write_answer(out, &Query::All, &chain, from)?;
+    for chain in Processes::of(ns, should_stop) {
+        render::write_answer(out, &Query::All, &chain?, from)?;
         count += 1;
     }
     Ok(count)

@@ -41,7 +41,7 @@ long pidnsmod_proc_ioctl(unsigned int cmd, unsigned long arg);
 
 /* Implemented in C (rust/proc_shim.c): /proc/pidns itself. */
 struct proc_dir_entry *pidnsmod_proc_create(const char *name, umode_t mode, void *shared);
-bool pidnsmod_path_on_procfs(const char *path);
+int pidnsmod_procfs_has(const char *name);
 void pidnsmod_proc_remove(struct proc_dir_entry *entry);
 
 /* Implemented in C (rust/helpers.c): what Rust cannot read safely or call directly. */
@@ -50,6 +50,7 @@ void pidnsmod_task_comm(struct task_struct *task, char *buf);
 struct pid *pidnsmod_task_tgid(struct task_struct *task);
 bool pidnsmod_should_stop(void);
 u64 pidnsmod_ns_id(struct pid_namespace *ns);
+bool pidnsmod_pid_ns_is_alive(struct pid_namespace *ns);
 struct pid *pidnsmod_pidfd_get_pid(struct file *file);
 
 #endif /* PIDNSMOD_SHIM_H */

@@ -49,7 +49,7 @@ unsafe extern "C" {
     ) -> *mut proc_dir_entry;
 }
 unsafe extern "C" {
-    pub fn pidnsmod_path_on_procfs(path: *const kernel::ffi::c_char) -> bool;
+    pub fn pidnsmod_procfs_has(name: *const kernel::ffi::c_char) -> kernel::ffi::c_int;
 }
 unsafe extern "C" {
     pub fn pidnsmod_proc_remove(entry: *mut proc_dir_entry);
@@ -68,6 +68,9 @@ unsafe extern "C" {
 }
 unsafe extern "C" {
     pub fn pidnsmod_ns_id(ns: *mut pid_namespace) -> u64_;
+}
+unsafe extern "C" {
+    pub fn pidnsmod_pid_ns_is_alive(ns: *mut pid_namespace) -> bool;
 }
 unsafe extern "C" {
     pub fn pidnsmod_pidfd_get_pid(file: *mut file) -> *mut pid;

@@ -220,6 +220,10 @@ kmemleak_ours() {
 # kmemleak_show: the first reports, as "#   " lines.
 kmemleak_show() { head -n 40 "$KMEMLEAK" | sed 's/^/#   /'; }
 
+# windows T0 T1: how many 5 s windows of a rate limiter the span T0..T1 ($EPOCHREALTIME) can
+# touch (a window starts at the first line after the last one ended).
+windows() { awk -v a="$1" -v b="$2" 'BEGIN { print 1 + int((b - a) / 5) }'; }
+
 # wait_for WHAT SECONDS CMD...: poll CMD until it succeeds, for up to SECONDS; says "not ok" when
 # it never does (the test then goes on and its own assertions fail with the reason).
 wait_for() {

@@ -20,8 +20,6 @@ bads=('' '\n' ' \t\n' 'all all' abc '-1' '+1' 0 '000\n' 2147483648 9999999999999
 # The warning limiter allows 10 lines per 5 s window: each batch starts with a fresh one (the module
 # reloaded), and is allowed 10 lines for each window its writes could span (the time is measured:
 # under TCG a batch may take longer than one window).
-# windows T0 T1: how many 5 s windows the span T0..T1 ($EPOCHREALTIME) can touch.
-windows() { awk -v a="$1" -v b="$2" 'BEGIN { print 1 + int((b - a) / 5) }'; }
 unload
 load >/dev/null
 log_mark

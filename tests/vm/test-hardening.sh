@@ -2,7 +2,8 @@
 # Bounds a hostile root (or root in a container) must not get past: one `all` a request, a cap
 # on an answer's size, memory charged to the writer's cgroup and given back, no namespace kept
 # alive by the module, a bounded and unforgeable kernel log, a clear error when /proc/pidns is
-# taken, and a C boundary under the module's own prefix.
+# taken (seen from any mount namespace), no lock held across a copy from user space, walks over
+# many threads, and a C boundary under the module's own prefix.
 set -uo pipefail
 # shellcheck source=tests/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -40,6 +41,10 @@ big_request
 printf '1' >/tmp/small.request
 
 assert_eq "max_answer below 4096 bytes is refused at load" EINVAL "$(load max_answer=100)"
+log_mark
+assert_eq "... also with pid=1" EINVAL "$(load "pid=1 max_answer=100")"
+assert_eq "... and every parameter is checked before anything is logged (no chain of pid=1)" \
+	"pidns: max_answer=100: from 4096 to 1073741824 bytes" "$(log_pidns)"
 assert_eq "load with max_answer=1048576" ok "$(load max_answer=1048576)"
 exec 3<>"$PROC"
 echo 1 >&3
@@ -106,8 +111,53 @@ log_mark
 assert_eq "then pidns.ko fails to load with EBUSY" EBUSY "$(load)"
 assert_eq "... saying why, with no kernel warning" \
 	"pidns: /proc/pidns exists already (another module made it): not loaded" "$(log_pidns)"
+log_mark
+# The loader's own /proc (a private one with subset=pid shows no pidns) must not matter.
+# shellcheck disable=SC2016 # expanded by the inner sh
+got=$(unshare -m sh -c 'mount -t proc -o subset=pid proc /proc && exec "$0" load "$1"' "$SYS" "$KO")
+assert_eq "... also from a mount namespace whose /proc (subset=pid) does not show it" EBUSY "$got"
+assert_eq "... saying why, with no kernel warning" \
+	"pidns: /proc/pidns exists already (another module made it): not loaded" "$(log_pidns)"
 rmmod pidns_squatter
 assert_eq "once it is gone, pidns.ko loads" ok "$(load)"
+unload
+
+# --- no lock held across a copy from user space ------------------------------------------------
+# Writer A's buffer is a userfaultfd page nobody serves: its copy waits. Reader B, on the same
+# open file, must not wait behind it, unkillable (D state), as it did while a mutex was held
+# across the copy: killed with SIGKILL, it is reaped at once. Then the page is served.
+load >/dev/null
+got=$("$SYS" stalled-write)
+echo "# stalled-write: $got"
+assert_eq "a reader of a file whose writer is stalled in a page fault is reaped within 1 s of SIGKILL" \
+	b=reaped "$(grep -o 'b=[a-z]*' <<<"$got")"
+assert_eq "... and the writer's request is answered once its page is served" a=ok \
+	"$(grep -o 'a=[a-z]*' <<<"$got")"
+unload
+
+# --- a walk over thousands of threads ---------------------------------------------------------
+# Thread PIDs are skipped by `all` one by one, yielding between them (with the soft-lockup
+# detector on in the debug kernel).
+load log=0 >/dev/null
+threads=5000
+unshare -pf --mount-proc "$SYS" threads "$threads" &
+top=$!
+threaded() {
+	local init
+	init=$(pgrep -P "$top") && grep -qx "Threads:[[:space:]]*$((threads + 1))" "/proc/$init/status"
+}
+if wait_for "a process with $threads threads in a new PID namespace" 300 threaded; then
+	init=$(pgrep -P "$top")
+	got=$(nsenter -t "$init" -p -m "$SYS" ask all)
+	assert_eq "'all' inside a namespace of 2 processes and $threads threads lists the 2" \
+		"ok 2" "$(head -n 1 <<<"$got") $(grep -c '^query=all ' <<<"$got")"
+	got=$("$SYS" ask all)
+	assert "... and 'all' from the host lists it once, not its threads" \
+		test "$(grep -c "^query=all nspid=$init,1 " <<<"$got")" -eq 1
+fi
+kill -9 "$top" "$(pgrep -P "$top")" 2>/dev/null
+wait "$top" 2>/dev/null
+unload
 
 # --- the C boundary under the module's own prefix ------------------------------------------------
 syms=$(grep -F $'\t[pidns]' /proc/kallsyms)

@@ -6,6 +6,7 @@
 mod check_all;
 mod hardening;
 mod ioctl;
+mod isolation;
 mod report;
 
 use std::collections::BTreeMap;
@@ -35,6 +36,12 @@ usage: vmh COMMAND ...
                            read back on the same or a fresh file, with /proc/self/make-it-fail
                            set; prints requests=N and the count of each result, `torn` for a
                            read-back that is neither the old answer nor the new one whole
+  flood N REQUEST          one open(O_RDWR) of /proc/pidns, N write()s of REQUEST; prints how
+                           many succeeded and the seconds they took
+  stalled-write            thread A writes /proc/pidns from a userfaultfd page nobody serves; a
+                           child B reads the same file, is killed with SIGKILL and waited for
+                           (at most 1 s); then the page is served. Prints A's state while
+                           stalled, whether B was reaped (and in how many ms) and A's result
   charge CGROUP BIG SMALL  joins CGROUP, asks the request in file BIG then the one in file
                            SMALL on one file; prints both results and memory.current before,
                            after BIG and after SMALL
@@ -624,6 +631,11 @@ fn main() {
             "{}",
             hardening::faults(arg(2).parse().unwrap_or(1), &args[3..])
         ),
+        "flood" => println!(
+            "{}",
+            isolation::flood(arg(2).parse().unwrap_or(1), &unescape(arg(3)))
+        ),
+        "stalled-write" => println!("{}", isolation::stalled_write()),
         "charge" => println!("{}", hardening::charge(arg(2), arg(3), arg(4))),
         "nscycle" => println!("{}", hardening::nscycle(arg(2).parse().unwrap_or(1))),
         "named" => hardening::named(&unescape(arg(2))),
