@@ -91,10 +91,10 @@ struct FileState {
 enum FileAnswer {
     /// Nothing written or read yet: the first read looks in [`Latest`].
     Unset,
-    /// [`Latest`] had no answer for the first reader's namespace.
-    None,
-    /// An answer, and the namespace it is for.
-    Some(Text),
+    /// [`Latest`] had no answer for the first reader's namespace: reads as empty.
+    Empty,
+    /// An answer, which knows the namespace it is for.
+    Answer(Text),
 }
 
 /// `file->private_data` of an open `/proc/pidns`.
@@ -298,7 +298,7 @@ fn write(shared: &Shared, open: &OpenFile, buf: UserPtr, count: usize) -> Result
         let text = Arc::new(ReadBack::new(ns, text), user_sized())?;
         shared.latest.lock().publish(ns, text.clone())?;
         let mut state = open.state.lock();
-        let old = core::mem::replace(&mut state.answer, FileAnswer::Some(text));
+        let old = core::mem::replace(&mut state.answer, FileAnswer::Answer(text));
         state.cursor = 0;
         drop(state);
         // The old answer, if this was its last user, is freed outside the lock.
@@ -336,13 +336,13 @@ fn read(shared: &Shared, open: &OpenFile, buf: UserPtr, count: usize) -> Result<
     let mut state = open.state.lock();
     if let FileAnswer::Unset = state.answer {
         state.answer = match shared.latest.lock().get(ns) {
-            Some(text) => FileAnswer::Some(text),
-            None => FileAnswer::None,
+            Some(text) => FileAnswer::Answer(text),
+            None => FileAnswer::Empty,
         };
         state.cursor = 0;
     }
     let text = match &state.answer {
-        FileAnswer::Some(text) if text.is_for(ns) => text.clone(),
+        FileAnswer::Answer(text) if text.is_for(ns) => text.clone(),
         _ => return Ok(0),
     };
     let start = state.cursor.min(text.text().len());
@@ -358,7 +358,7 @@ fn read(shared: &Shared, open: &OpenFile, buf: UserPtr, count: usize) -> Result<
         // Nothing of it is lost to the next read: the bytes are given back, unless another read
         // or write on the file has moved on since.
         let mut state = open.state.lock();
-        if matches!(&state.answer, FileAnswer::Some(t) if Arc::ptr_eq(t, &text))
+        if matches!(&state.answer, FileAnswer::Answer(t) if Arc::ptr_eq(t, &text))
             && state.cursor == end
         {
             state.cursor = start;

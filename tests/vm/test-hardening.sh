@@ -160,6 +160,7 @@ wait "$top" 2>/dev/null
 unload
 
 # --- the C boundary under the module's own prefix ------------------------------------------------
+load >/dev/null
 syms=$(grep -F $'\t[pidns]' /proc/kallsyms)
 assert_eq "no function of pidns.ko is named pidns_* (the kernel's own prefix)" "" \
 	"$(grep -E ' [tT] pidns_' <<<"$syms")"
