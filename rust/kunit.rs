@@ -62,7 +62,7 @@ mod render_tests {
     #[test]
     fn formats_the_read_back_line_of_the_current_task() -> Result {
         // Not `Task::pid()`: it reads `task_struct` through bindgen's layout, which is off on
-        // this kernel (see `proc_shim.c`).
+        // this kernel (see `helpers.c`).
         // SAFETY: `__task_pid_nr_ns()` takes any valid task; `current` is one. A NULL namespace
         // means the caller's.
         let nr = unsafe {
