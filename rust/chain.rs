@@ -92,12 +92,14 @@ impl Chain {
         // SAFETY: `pid` is valid by the function's requirements; `level` and
         // `numbers[0..=level]` are written by `alloc_pid()` before the pid is published and
         // never change; `numbers` has `level + 1` entries.
+        // bindgen lays these fields out as C does: proved by the layout KUnit case (kunit.rs).
         let numbers = unsafe { (*pid).numbers.as_slice((*pid).level as usize + 1) };
         // A task whose `tgid_pid` is NULL is leaving its thread group: take it as its own group.
         let tgids = if tgid_pid.is_null() {
             numbers
         } else {
             // SAFETY: as for `pid` above; the leader's pid is valid under RCU like `task`.
+            // bindgen lays these fields out as C does: proved by the layout KUnit case (kunit.rs).
             unsafe { (*tgid_pid).numbers.as_slice((*tgid_pid).level as usize + 1) }
         };
 
@@ -106,6 +108,8 @@ impl Chain {
             count: numbers.len().min(MAX_LEVELS),
             levels: [Level::default(); MAX_LEVELS],
         };
+        // bindgen lays `upid.nr`, `upid.ns` and `ns.inum` out as C does: proved by the layout
+        // KUnit case (kunit.rs).
         for (i, (slot, upid)) in chain.levels.iter_mut().zip(numbers).enumerate() {
             *slot = Level {
                 // At most `MAX_LEVELS`: it fits.
@@ -146,6 +150,7 @@ impl Chain {
 pub(crate) fn ns_level(ns: &PidNamespace) -> usize {
     // SAFETY: `&PidNamespace` is valid, and `level` is set when the namespace is created and
     // never changes.
+    // bindgen lays these fields out as C does: proved by the layout KUnit case (kunit.rs).
     unsafe { (*ns.as_ptr()).level as usize }
 }
 
@@ -198,6 +203,7 @@ impl<F: FnMut() -> bool> Iterator for Processes<'_, F> {
             }
             // SAFETY: `pid` was found in `self.ns` under `rcu`, so it is valid and has a number
             // at the namespace's level (`numbers` has `level + 1 > self.level` entries).
+            // bindgen lays these fields out as C does: proved by the layout KUnit case (kunit.rs).
             let nr = unsafe { (*(*pid).numbers.as_ptr().add(self.level)).nr };
             self.next = nr.wrapping_add(1);
             // As `/proc` lists processes (`next_tgid()`): a pid leads a thread group if a task

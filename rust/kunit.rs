@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! KUnit tests of the parser and the formatter, in the test module `pidns_kunit.ko`: they run
-//! when it loads on a kernel with `CONFIG_KUNIT` (their KTAP results go to the kernel log, where
-//! `make test` counts them).
+//! KUnit tests of the parser, the formatter and the layout of the kernel structs read through
+//! bindgen, in the test module `pidns_kunit.ko`: they run when it loads on a kernel with
+//! `CONFIG_KUNIT` (their KTAP results go to the kernel log, where `make test` counts them).
 
 use kernel::prelude::*;
 
@@ -62,7 +62,7 @@ mod render_tests {
     #[test]
     fn formats_the_read_back_line_of_the_current_task() -> Result {
         // Not `Task::pid()`: it reads `task_struct` through bindgen's layout, which is off on
-        // this kernel (see `proc_shim.c`).
+        // this kernel (see `helpers.c`, and the `pidns_layout` suite below).
         // SAFETY: `__task_pid_nr_ns()` takes any valid task; `current` is one. A NULL namespace
         // means the caller's.
         let nr = unsafe {
@@ -157,5 +157,123 @@ mod render_tests {
         .map_err(|_| ENOMEM)?;
         assert_eq!(&buf[..], b"query=7@9 error=ESRCH\n");
         Ok(())
+    }
+}
+
+/// bindgen's layout of the kernel structs against the compiler's.
+///
+/// bindgen need not lay a struct out as the C compiler does (`helpers.c` says how `task_struct`
+/// differs), and a field read at the wrong offset answers a wrong number, not an error. So every
+/// field that pidns reads from Rust through `kernel::bindings` is checked here against C's
+/// `offsetof`, from `pidnsmod_layout()` (`kunit_helpers.c`): a kernel on which one differs fails
+/// this suite instead.
+#[kunit_tests(pidns_layout)]
+mod layout_tests {
+    use crate::shim;
+    use core::mem::offset_of;
+    use kernel::{bindings, macros::paste, prelude::*};
+
+    /// One field's offset (or one struct's size) in bindgen's layout, and a reader of C's.
+    struct Entry {
+        name: &'static str,
+        rust: usize,
+        c: fn(&shim::pidnsmod_layout) -> usize,
+    }
+
+    /// `s.f` is the offset of field `f` in `struct s`, `s` alone the size of `struct s`. C's value
+    /// is the member of `struct pidnsmod_layout` that `shim.h` names after the entry (`s_f`,
+    /// `s_size`), so an entry that `PIDNSMOD_LAYOUT` lacks does not compile.
+    macro_rules! entries {
+        (@one $s:ident . $f:ident) => {
+            paste! {
+                Entry {
+                    name: concat!(stringify!($s), ".", stringify!($f)),
+                    rust: offset_of!(bindings::$s, $f),
+                    c: |c| c.[<$s _ $f>],
+                }
+            }
+        };
+        (@one $s:ident) => {
+            paste! {
+                Entry {
+                    name: concat!("sizeof ", stringify!($s)),
+                    rust: size_of::<bindings::$s>(),
+                    c: |c| c.[<$s _size>],
+                }
+            }
+        };
+        ($($s:ident $(. $f:ident)?),* $(,)?) => {
+            [$(entries!(@one $s $(. $f)?)),*]
+        };
+    }
+
+    /// Every field that pidns reads through bindgen (`(*ptr).field` on a `bindings` type), with
+    /// the size of `struct upid`, the stride of `pid.numbers[]`. A new read adds its field here
+    /// and to `PIDNSMOD_LAYOUT` in `shim.h`.
+    const READ_BY_PIDNS: &[Entry] = &entries![
+        pid.level,           // chain.rs, pid_ref.rs
+        pid.numbers,         // chain.rs, pid_ref.rs
+        upid,                // pid.numbers[i], chain.rs and pid_ref.rs
+        upid.nr,             // chain.rs
+        upid.ns,             // chain.rs, pid_ref.rs
+        pid_namespace.level, // chain.rs (`ns_level`)
+        pid_namespace.ns,    // chain.rs, request.rs: `ns.inum`
+        ns_common.inum,      // chain.rs, request.rs
+    ];
+
+    // C lists nothing unchecked: READ_BY_PIDNS and `task_struct.pid` below are all its members.
+    static_assert!(
+        READ_BY_PIDNS.len() + 1 == size_of::<shim::pidnsmod_layout>() / size_of::<usize>()
+    );
+
+    /// The compiler's layout.
+    fn c_layout() -> shim::pidnsmod_layout {
+        // SAFETY: every member of `struct pidnsmod_layout` is a `usize`, for which zero is valid.
+        let mut c: shim::pidnsmod_layout = unsafe { core::mem::zeroed() };
+        // SAFETY: `c` is a valid, writable `struct pidnsmod_layout` for the whole call.
+        unsafe { shim::pidnsmod_layout(&mut c) };
+        c
+    }
+
+    #[test]
+    fn bindgen_lays_out_every_field_pidns_reads_as_c_does() {
+        let c = c_layout();
+        let mut wrong = 0;
+        for entry in READ_BY_PIDNS {
+            let want = (entry.c)(&c);
+            if entry.rust != want {
+                pr_err!(
+                    "layout: {} is {} in C, {} in bindgen's layout\n",
+                    entry.name,
+                    want,
+                    entry.rust
+                );
+                wrong += 1;
+            }
+        }
+        assert_eq!(wrong, 0);
+    }
+
+    /// Where the kernel crate's `Task::pid()` reads: `(*self.as_ptr()).pid` through bindgen
+    /// (`rust/kernel/task.rs`). pidns does not call it; this records an upstream bug. Without
+    /// `CONFIG_SCHEDSTATS`, `struct sched_statistics` is empty but `____cacheline_aligned`, and
+    /// bindgen drops the alignment (`helpers.c`): its `task_struct.stats`, and every field after
+    /// it, `pid` among them, sits early by exactly the padding that C puts before `stats` (48
+    /// bytes on our debug kernel). With `CONFIG_SCHEDSTATS` the struct has fields and both agree.
+    #[test]
+    fn shows_where_the_kernel_crates_task_pid_reads() {
+        let c = c_layout().task_struct_pid;
+        let rust = offset_of!(bindings::task_struct, pid);
+        pr_info!("layout: task_struct.pid is {c} in C, {rust} in bindgen's (Task::pid())\n");
+        #[cfg(CONFIG_SCHEDSTATS)]
+        assert_eq!(rust, c);
+        #[cfg(not(CONFIG_SCHEDSTATS))]
+        {
+            // Where C places `stats`: bindgen's offset for it, rounded up to the cache line.
+            let stats = offset_of!(bindings::task_struct, stats);
+            let padding = stats.next_multiple_of(bindings::SMP_CACHE_BYTES as usize) - stats;
+            pr_info!("layout: C pads {padding} bytes before task_struct.stats, bindgen none\n");
+            assert_eq!(c.checked_sub(rust), Some(padding));
+        }
     }
 }

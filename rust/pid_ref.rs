@@ -57,6 +57,7 @@ impl PidRef {
         // SAFETY: by the type invariant `pid` is valid. `level` and `numbers[level]` are written
         // by `alloc_pid()` before the pid is published and never change; `numbers` has
         // `level + 1` entries.
+        // bindgen lays these fields out as C does: proved by the layout KUnit case (kunit.rs).
         let ns = unsafe { (*(*pid).numbers.as_ptr().add((*pid).level as usize)).ns };
         // SAFETY: the pid holds a reference on this namespace (`alloc_pid()` takes it with
         // `get_pid_ns()`, `put_pid()` drops it), so it lives at least as long as `self`.

@@ -168,5 +168,6 @@ fn should_stop() -> bool {
 /// The namespace's inode number, as `readlink /proc/PID/ns/pid` shows it.
 fn ns_inum(ns: &PidNamespace) -> u32 {
     // SAFETY: `&PidNamespace` is valid, and `ns.inum` is set at creation and never changes.
+    // bindgen lays these fields out as C does: proved by the layout KUnit case (kunit.rs).
     unsafe { (*ns.as_ptr()).ns.inum }
 }

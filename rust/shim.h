@@ -53,4 +53,36 @@ u64 pidnsmod_ns_id(struct pid_namespace *ns);
 bool pidnsmod_pid_ns_is_alive(struct pid_namespace *ns);
 struct pid *pidnsmod_pidfd_get_pid(struct file *file);
 
+/* ------------------------------------------------------------------------------------------ */
+/*
+ * Implemented in C (rust/kunit_helpers.c), for the KUnit tests only: linked into
+ * pidns_kunit.ko, never into pidns.ko.
+ *
+ * The layout the C compiler gives the kernel structs whose fields Rust reads through bindgen,
+ * which need not be bindgen's (rust/helpers.c says how task_struct's is not). rust/kunit.rs
+ * compares each entry with its own offset_of!/size_of, so an entry written here must be
+ * checked there (it fails to compile otherwise, and checks that none is left over).
+ * FIELD(s, f) is offsetof(struct s, f), in member s_f; SIZE(s) is sizeof(struct s), in s_size.
+ */
+#define PIDNSMOD_LAYOUT(FIELD, SIZE) \
+	FIELD(pid, level)            \
+	FIELD(pid, numbers)          \
+	SIZE(upid)                   \
+	FIELD(upid, nr)              \
+	FIELD(upid, ns)              \
+	FIELD(pid_namespace, level)  \
+	FIELD(pid_namespace, ns)     \
+	FIELD(ns_common, inum)       \
+	FIELD(task_struct, pid)
+
+#define PIDNSMOD_LAYOUT_FIELD(s, f) size_t s##_##f;
+#define PIDNSMOD_LAYOUT_SIZE(s) size_t s##_size;
+struct pidnsmod_layout {
+	PIDNSMOD_LAYOUT(PIDNSMOD_LAYOUT_FIELD, PIDNSMOD_LAYOUT_SIZE)
+};
+#undef PIDNSMOD_LAYOUT_FIELD
+#undef PIDNSMOD_LAYOUT_SIZE
+
+void pidnsmod_layout(struct pidnsmod_layout *out);
+
 #endif /* PIDNSMOD_SHIM_H */

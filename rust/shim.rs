@@ -75,3 +75,19 @@ unsafe extern "C" {
 unsafe extern "C" {
     pub fn pidnsmod_pidfd_get_pid(file: *mut file) -> *mut pid;
 }
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct pidnsmod_layout {
+    pub pid_level: usize,
+    pub pid_numbers: usize,
+    pub upid_size: usize,
+    pub upid_nr: usize,
+    pub upid_ns: usize,
+    pub pid_namespace_level: usize,
+    pub pid_namespace_ns: usize,
+    pub ns_common_inum: usize,
+    pub task_struct_pid: usize,
+}
+unsafe extern "C" {
+    pub fn pidnsmod_layout(out: *mut pidnsmod_layout);
+}
