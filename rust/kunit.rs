@@ -277,3 +277,28 @@ mod layout_tests {
         }
     }
 }
+
+#[kunit_tests(pidns_log_limit)]
+mod log_limit_tests {
+    use crate::log_limit::{LogLimit, LINES_PER_INTERVAL};
+
+    /// Within one interval (the suite runs in far less than 5 s): whole chains while the budget
+    /// lasts, then a count, logged in a line of its own before the next chain that fits.
+    #[test]
+    fn logs_whole_chains_then_counts_the_rest() {
+        assert_eq!(LINES_PER_INTERVAL, 128);
+        let mut limit = LogLimit::new();
+        // 42 chains of 3 lines: 126 lines of 128.
+        for _ in 0..42 {
+            assert_eq!(limit.admit_chain(3), Some(0));
+        }
+        // Two lines are left: a chain of 3 is not cut short, it is counted.
+        assert_eq!(limit.admit_chain(3), None);
+        assert_eq!(limit.admit_chain(33), None);
+        // A chain of 1 fits with the line that counts the two before it.
+        assert_eq!(limit.admit_chain(1), Some(2));
+        // Nothing is left, not even for a summary line.
+        assert_eq!(limit.admit_chain(1), None);
+        assert!(!limit.take(1));
+    }
+}

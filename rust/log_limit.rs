@@ -46,7 +46,7 @@ impl LogLimit {
 
     /// Takes `lines` lines from the budget if they are left, starting a new interval when the
     /// last one is over.
-    fn take(&mut self, lines: usize) -> bool {
+    pub(crate) fn take(&mut self, lines: usize) -> bool {
         let now = Instant::<Monotonic>::now();
         let over = match self.start {
             Some(start) => now - start >= Delta::from_secs(INTERVAL_SECS),
@@ -66,7 +66,7 @@ impl LogLimit {
     /// Whether a chain of `lines` lines may be logged now. If so, returns how many chains were
     /// not logged since the last one that was (logged first, in a line of its own, which the
     /// budget counts); if not, counts this one.
-    fn admit_chain(&mut self, lines: usize) -> Option<u64> {
+    pub(crate) fn admit_chain(&mut self, lines: usize) -> Option<u64> {
         let extra = usize::from(self.missed > 0);
         if self.take(lines + extra) {
             Some(core::mem::take(&mut self.missed))
@@ -98,8 +98,9 @@ pub(crate) fn admit_chain(limit: &SharedLogLimit, lines: usize) -> bool {
     }
 }
 
-/// Whether one summary line may be logged now (then it must be). A summary that may not is
-/// dropped without being counted: the chains it sums up were counted already.
+/// Whether one summary line (of `all`, or of the chains past a request's 16) may be logged now
+/// (then it must be). A summary that may not is dropped without being counted: it repeats what
+/// the read-back says in full.
 pub(crate) fn admit_line(limit: &SharedLogLimit) -> bool {
     limit.lock().take(1)
 }
