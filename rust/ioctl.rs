@@ -39,8 +39,9 @@ type Request = uapi::pidns_chain;
 const KSIZE: usize = size_of::<Request>();
 /// The size of the first version; smaller is `EINVAL`.
 const SIZE_VER0: usize = uapi::PIDNS_CHAIN_SIZE_VER0 as usize;
-/// The sizes a caller may give up to ours: the end of each version. A size between two would
-/// have the kernel write part of a field (572 is half of `ns_id[0]`): a bug in the caller.
+/// The sizes a caller may give up to ours: the end of each version. Any other is a bug in the
+/// caller, which the size rules of `copy_struct_from_user()` would answer with part of a version
+/// (572 would have half of `ns_id[0]` written): `EINVAL` instead.
 const VERSIONS: [usize; 2] = [SIZE_VER0, uapi::PIDNS_CHAIN_SIZE_VER1 as usize];
 /// The bytes read in: `size`, `flags`, `pid`, `ns_of` (the inputs), `count` (ignored: output
 /// only) and `reserved` (must be 0, so that a later version can make it an input).
