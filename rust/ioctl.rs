@@ -10,10 +10,13 @@
 //! number was reused), or as `N@P` with `P` a PID or a pidfd.
 //!
 //! The struct is versioned by its `size` field, with the size rules of `copy_struct_from_user()`
-//! (a static inline, so not callable from Rust; implemented here on [`UserSlice`]). Of the
-//! caller's struct only the input fields and any unknown tail are read, as `PIDFD_GET_INFO` reads
-//! only its mask; a struct that cannot be written back fails with `EFAULT` after the lookup. The
-//! ioctl never logs: it is the interface for programs that ask at a high rate.
+//! (a static inline, so not callable from Rust; implemented here on [`UserSlice`]), stricter in
+//! one point: a size between two versions is refused. The command number has no size bits, as
+//! `clone3()` is one system call for every version of its struct: one number to allow in a
+//! seccomp filter. Of the caller's struct only the input head and any unknown tail are read, as
+//! `PIDFD_GET_INFO` reads only its mask; a struct that cannot be written back fails with `EFAULT`
+//! after the lookup. The ioctl never logs: it is the interface for programs that ask at a high
+//! rate.
 
 use crate::{
     chain::{ns_level, Chain},
@@ -24,7 +27,7 @@ use core::mem::{offset_of, size_of};
 use kernel::{
     bindings, current,
     ffi::{c_long, c_uint, c_ulong},
-    ioctl::{_IOC_DIR, _IOC_NR, _IOC_TYPE, _IOWR},
+    ioctl::{_IOC_SIZE, _IOWR},
     pid_namespace::PidNamespace,
     prelude::*,
     uaccess::{UserPtr, UserSlice, UserSliceReader},
@@ -36,14 +39,20 @@ type Request = uapi::pidns_chain;
 const KSIZE: usize = size_of::<Request>();
 /// The size of the first version; smaller is `EINVAL`.
 const SIZE_VER0: usize = uapi::PIDNS_CHAIN_SIZE_VER0 as usize;
-/// The bytes of the input fields: `size`, `flags`, `pid`, `ns_of`.
-const INPUT: usize = offset_of!(Request, count);
+/// The sizes a caller may give up to ours: the end of each version. Any other is a bug in the
+/// caller, which the size rules of `copy_struct_from_user()` would answer with part of a version
+/// (572 would have half of `ns_id[0]` written): `EINVAL` instead.
+const VERSIONS: [usize; 2] = [SIZE_VER0, uapi::PIDNS_CHAIN_SIZE_VER1 as usize];
+/// The bytes read in: `size`, `flags`, `pid`, `ns_of` (the inputs), `count` (ignored: output
+/// only) and `reserved` (must be 0, so that a later version can make it an input).
+const INPUT: usize = offset_of!(Request, comm);
 /// The largest `size` accepted (with a zero tail), as `clone3()` caps it at a page.
 const MAX_USER_SIZE: usize = 4096;
 
 // The generated struct agrees with the header's defines (the C shim checks the C struct).
 const _: () = assert!(KSIZE == uapi::PIDNS_CHAIN_SIZE_LATEST as usize);
 const _: () = assert!(offset_of!(Request, ns_id) == SIZE_VER0);
+const _: () = assert!(VERSIONS[VERSIONS.len() - 1] == KSIZE);
 const _: () = assert!(uapi::PIDNS_MAX_LEVELS as usize == crate::chain::MAX_LEVELS);
 // No padding anywhere, so that every byte copied to user space is a field's.
 const _: () = assert!(
@@ -59,16 +68,23 @@ const _: () = assert!(size_of::<uapi::pidns_level>() == 16);
 const KNOWN_FLAGS: u32 =
     uapi::PIDNS_CHAIN_PIDFD | uapi::PIDNS_CHAIN_NS_OF | uapi::PIDNS_CHAIN_NS_OF_PIDFD;
 
-/// The command, without the size bits (they are not checked: `size` says the version).
-const GET_CHAIN: u32 = _IOWR::<Request>(uapi::PIDNS_IOCTL_MAGIC, uapi::PIDNS_IOCTL_GET_CHAIN_NR);
+/// The command: `_IOC(_IOC_READ | _IOC_WRITE, PIDNS_IOCTL_MAGIC, PIDNS_IOCTL_GET_CHAIN_NR, 0)`,
+/// the header's `PIDNS_GET_CHAIN` (the kernel crate's `_IOC` is private: `_IOWR` of a zero-sized
+/// type gives the same). Size bits 0: the struct's `size` says the version, and the number is the
+/// same for every version.
+const GET_CHAIN: u32 = _IOWR::<()>(uapi::PIDNS_IOCTL_MAGIC, uapi::PIDNS_IOCTL_GET_CHAIN_NR);
+const _: () = assert!(_IOC_SIZE(GET_CHAIN) == 0);
+// The number the header gives on x86 (scripts/check compiles the header to check the same).
+const _: () = assert!(GET_CHAIN == 0xc000_b901);
 
 // The handler below is the one `shim.h` declares (and `proc_shim.c` calls).
 const _: () = {
     let _: [unsafe extern "C" fn(_, _) -> _; 2] = [shim::pidnsmod_proc_ioctl, pidnsmod_proc_ioctl];
 };
 
-/// `proc_ops::proc_ioctl` of `/proc/pidns` (and `proc_compat_ioctl`, through
-/// `compat_ptr_ioctl()`: the struct has the same layout for 32-bit callers).
+/// `proc_ops::proc_ioctl` of `/proc/pidns`, and its `proc_compat_ioctl` (the shim converts a
+/// 32-bit caller's pointer with `compat_ptr()`: the struct has the same layout for 32-bit
+/// callers).
 ///
 /// # Safety
 ///
@@ -76,10 +92,9 @@ const _: () = {
 /// the caller's argument, a user-space address that is only ever accessed through [`UserSlice`].
 #[no_mangle]
 unsafe extern "C" fn pidnsmod_proc_ioctl(cmd: c_uint, arg: c_ulong) -> c_long {
-    let result = if _IOC_TYPE(cmd) == _IOC_TYPE(GET_CHAIN)
-        && _IOC_NR(cmd) == _IOC_NR(GET_CHAIN)
-        && _IOC_DIR(cmd) == _IOC_DIR(GET_CHAIN)
-    {
+    // Exactly the one number: the old `_IOWR(.., struct pidns_chain)` with its size bits is not
+    // accepted either, so that there is one number for filters to allow.
+    let result = if cmd == GET_CHAIN {
         get_chain(UserPtr::from_addr(arg))
     } else {
         Err(ENOTTY)
@@ -105,7 +120,8 @@ fn as_bytes(answer: &Request) -> &[u8] {
     unsafe { core::slice::from_raw_parts(core::ptr::from_ref(answer).cast::<u8>(), KSIZE) }
 }
 
-/// The input fields of a request: what every version of the struct starts with.
+/// The input fields of a request: what every version of the struct starts with (`count` and
+/// `reserved` are read too, but not kept: `count` is ignored, `reserved` checked to be 0).
 struct Input {
     /// The caller's `size`: how many bytes of the struct it has.
     size: usize,
@@ -148,17 +164,18 @@ fn word_at(bytes: &[u8; INPUT], offset: usize) -> [u8; 4] {
     }
     word
 }
-const _: () = assert!(offset_of!(Request, ns_of) + 4 == INPUT);
+const _: () = assert!(offset_of!(Request, reserved) + 4 == INPUT);
 
-/// Copies the input fields of the caller's struct in (only those: the rest is output), checking
-/// its size as `copy_struct_from_user()` would.
+/// Copies the input head of the caller's struct in (only that: the rest is output), checking its
+/// size as `copy_struct_from_user()` would, and more strictly.
 ///
-/// `size` below the first version is `EINVAL`; above ours, the bytes we do not know must all be
-/// zero (`E2BIG` otherwise, and above [`MAX_USER_SIZE`]).
+/// `size` up to ours must be the end of a version ([`VERSIONS`], `EINVAL` otherwise); above ours,
+/// the bytes we do not know must all be zero (`E2BIG` otherwise, and above [`MAX_USER_SIZE`]).
+/// `reserved` must be 0 (`EINVAL`).
 fn read_request(arg: UserPtr) -> Result<Input> {
     let mut reader = UserSlice::new(arg, size_of::<u32>()).reader();
     let user_size = usize::try_from(reader.read::<u32>()?).map_err(|_| E2BIG)?;
-    if user_size < SIZE_VER0 {
+    if user_size <= KSIZE && !VERSIONS.contains(&user_size) {
         return Err(EINVAL);
     }
     if user_size > MAX_USER_SIZE {
@@ -178,6 +195,9 @@ fn read_request(arg: UserPtr) -> Result<Input> {
         ns_of: i32::from_ne_bytes(word_at(&head, offset_of!(Request, ns_of))),
     };
     if input.flags & !KNOWN_FLAGS != 0 {
+        return Err(EINVAL);
+    }
+    if word_at(&head, offset_of!(Request, reserved)) != [0; 4] {
         return Err(EINVAL);
     }
     Ok(input)
@@ -217,14 +237,17 @@ fn find(request: &Input, caller_ns: &PidNamespace) -> Result<Chain> {
         let pid = visible(pidfd::pid_of(request.pid)?, caller_ns)?;
         Chain::of(&pid)
     } else if ns_of {
-        // As the text interface's `N@P`: P must be a live process; N is looked up in its
-        // namespace, which is the caller's or one below it.
+        // As the text interface's `N@P`: P must be a live process (a task uses its pid; no
+        // snapshot of its chain is needed to know that); N is looked up in its namespace, which
+        // is the caller's or one below it.
         let owner = if ns_of_pidfd {
             visible(pidfd::pid_of(request.ns_of)?, caller_ns)?
         } else {
             PidRef::find_in_current_ns(request.ns_of).ok_or(ESRCH)?
         };
-        Chain::of(&owner).ok_or(ESRCH)?;
+        if !owner.has_task() {
+            return Err(ESRCH);
+        }
         Chain::find(owner.ns(), request.pid)
     } else {
         PidRef::find_in_current_ns(request.pid).and_then(|pid| Chain::of(&pid))

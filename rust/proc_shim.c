@@ -7,6 +7,7 @@
  * data unpacked. No logic lives here.
  */
 
+#include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/namei.h>
 #include <linux/module.h>
@@ -60,6 +61,20 @@ static long pidnsmod_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 	return pidnsmod_proc_ioctl(cmd, arg);
 }
 
+#ifdef CONFIG_COMPAT
+/*
+ * A 32-bit caller: the struct has one layout for 32- and 64-bit callers, so
+ * only arg needs converting. Not compat_ptr_ioctl(): it calls
+ * f_op->unlocked_ioctl, which for procfs is proc_reg_unlocked_ioctl(), and
+ * that takes the entry (use_pde()) a second time, when proc_reg_compat_ioctl()
+ * already holds it for this call.
+ */
+static long pidnsmod_compat_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return pidnsmod_proc_ioctl(cmd, (unsigned long)compat_ptr(arg));
+}
+#endif
+
 static const struct proc_ops pidnsmod_proc_ops = {
 	.proc_open = pidnsmod_open,
 	.proc_release = pidnsmod_release,
@@ -67,8 +82,7 @@ static const struct proc_ops pidnsmod_proc_ops = {
 	.proc_write = pidnsmod_write,
 	.proc_ioctl = pidnsmod_ioctl,
 #ifdef CONFIG_COMPAT
-	/* The struct has one layout for 32- and 64-bit callers: only arg needs converting. */
-	.proc_compat_ioctl = compat_ptr_ioctl,
+	.proc_compat_ioctl = pidnsmod_compat_ioctl,
 #endif
 };
 

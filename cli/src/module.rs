@@ -13,12 +13,13 @@ const fn ioc(dir: u32, ty: u32, nr: u32, size: usize) -> u32 {
     (dir << 30) | ((size as u32) << 16) | (ty << 8) | nr
 }
 
-/// `PIDNS_GET_CHAIN`: `_IOWR(PIDNS_IOCTL_MAGIC, PIDNS_IOCTL_GET_CHAIN_NR, struct pidns_chain)`.
+/// `PIDNS_GET_CHAIN`: `_IOC(_IOC_READ | _IOC_WRITE, PIDNS_IOCTL_MAGIC, PIDNS_IOCTL_GET_CHAIN_NR,
+/// 0)`. No size bits: one number for every version of the struct, whose `size` field says which.
 pub const PIDNS_GET_CHAIN: u32 = ioc(
     3,
     uapi::PIDNS_IOCTL_MAGIC,
     uapi::PIDNS_IOCTL_GET_CHAIN_NR,
-    std::mem::size_of::<RawChain>(),
+    0,
 );
 
 /// The size of the struct this library knows.
@@ -156,8 +157,8 @@ mod tests {
 
     #[test]
     fn request_number() {
-        // What the C header's PIDNS_GET_CHAIN gives on x86-64 (_IOWR(0xB9, 1, 832 bytes)).
-        assert_eq!(PIDNS_GET_CHAIN, 0xc340_b901);
+        // What the C header's PIDNS_GET_CHAIN gives on x86-64 (_IOC(read|write, 0xB9, 1, 0)).
+        assert_eq!(PIDNS_GET_CHAIN, 0xc000_b901);
         assert_eq!(SIZE, 832);
         assert_eq!(uapi::PIDNS_CHAIN_SIZE_VER0, 568);
     }

@@ -47,14 +47,23 @@ struct pidns_level {
  * The argument of PIDNS_GET_CHAIN. Versioned by size, as clone3() and
  * PIDFD_GET_INFO are: the caller sets .size to sizeof(struct pidns_chain) as
  * it was compiled; fields are only ever appended.
- * - .size smaller than PIDNS_CHAIN_SIZE_VER0: EINVAL.
- * - .size larger than the kernel's struct: accepted if every byte past it is
- *   zero (E2BIG otherwise, and above 4096 bytes); those bytes are not written.
- * On return .size holds min(.size, the kernel's size): the version answered.
- * Within that size the kernel writes the fields up to .levels[.count - 1]
- * and .ns_id[0] to .ns_id[.count - 1]; the entries past .count are not
- * written (they keep what the caller put there), which saves copying the
- * unused three quarters of the struct on every call.
+ * - .size must be the end of a version: PIDNS_CHAIN_SIZE_VER0 (568) or
+ *   PIDNS_CHAIN_SIZE_VER1 (832); any other size up to 832 is EINVAL.
+ * - .size larger than the kernel's struct (a newer program): accepted if
+ *   every byte past the kernel's struct is zero (E2BIG otherwise, and above
+ *   4096 bytes); those bytes are read, never written.
+ * - .reserved must be 0 (EINVAL otherwise), so that it can become an input.
+ * - .count is output only: its value on input is ignored.
+ * Of the caller's struct the kernel reads the first 24 bytes (.size to
+ * .reserved) and any bytes past its own struct; nothing else is read. On
+ * success it writes, within min(.size, the kernel's size), the fields up to
+ * .levels[.count - 1] and .ns_id[0] to .ns_id[.count - 1]; the entries past
+ * .count are not written (they keep what the caller put there), which saves
+ * copying the unused three quarters of the struct on every call. On return
+ * .size holds min(.size, the kernel's size): the version answered. An error
+ * writes nothing, except EFAULT while writing (the answer is then partly
+ * written). EFAULT only when one of the bytes read or written is not
+ * accessible: the rest of the struct may be unmapped.
  *
  * The levels shown are those a reader of /proc/PID/status sees in NSpid:
  * from the caller's own PID namespace down to the process's, outermost
@@ -65,8 +74,8 @@ struct pidns_chain {
 	__u32 flags;	/* in: PIDNS_CHAIN_* */
 	__s32 pid;	/* in: a PID in the caller's namespace (or of .ns_of's), or a pidfd */
 	__s32 ns_of;	/* in: with PIDNS_CHAIN_NS_OF, a PID (or pidfd) whose namespace .pid is in */
-	__u32 count;	/* out: entries filled in .levels (and .ns_id) */
-	__u32 reserved;	/* out: 0 */
+	__u32 count;	/* out: entries filled in .levels (and .ns_id); ignored on input */
+	__u32 reserved;	/* in: 0 (EINVAL otherwise); out: 0 */
 	char comm[16];	/* out: the command name, NUL-terminated (TASK_COMM_LEN) */
 	struct pidns_level levels[PIDNS_MAX_LEVELS];	/* out: outermost visible level first */
 	/* end of version 0: 568 bytes */
@@ -82,10 +91,14 @@ struct pidns_chain {
 #define PIDNS_IOCTL_MAGIC 0xB9	/* free in Documentation/userspace-api/ioctl/ioctl-number.rst (7.3) */
 #define PIDNS_IOCTL_GET_CHAIN_NR 1
 /*
- * Fills a struct pidns_chain. Only the direction, type and number of the
- * command are checked, not the size encoded in it: the struct's .size says
- * which version the caller has.
+ * Fills a struct pidns_chain. One command number for every version of the
+ * struct, as clone3() has one system call: its size bits are 0 and the
+ * struct's .size says which version the caller has (so seccomp filters and
+ * strace see the same number whatever header a program was built with). The
+ * direction bits say read and write, which the kernel does. Any other number,
+ * including _IOWR(PIDNS_IOCTL_MAGIC, 1, struct pidns_chain), is ENOTTY.
+ * 0xc000b901 on x86, arm and riscv.
  */
-#define PIDNS_GET_CHAIN _IOWR(PIDNS_IOCTL_MAGIC, PIDNS_IOCTL_GET_CHAIN_NR, struct pidns_chain)
+#define PIDNS_GET_CHAIN _IOC(_IOC_READ | _IOC_WRITE, PIDNS_IOCTL_MAGIC, PIDNS_IOCTL_GET_CHAIN_NR, 0)
 
 #endif /* _UAPI_LINUX_PIDNS_H */

@@ -12,19 +12,25 @@ pub const USAGE: &str = "\
                            PIDNS_GET_CHAIN for PID (by a pidfd opened for it with --pidfd; N@P
                            with --ns-of): prints ok and the answer as read-back fields (nspid=
                            nstgid= level= ns= comm=), then ns_id=, or the errno name
-  chain-raw SIZE FLAGS PID NSOF [TAIL]
+  chain-raw [--count=N] [--reserved=N] SIZE FLAGS PID NSOF [TAIL]
                            PIDNS_GET_CHAIN on a request of SIZE bytes (in an 8 KiB zeroed buffer)
-                           with FLAGS, PID and NSOF as given; PID and NSOF may be pidfd:N (a
-                           pidfd for PID N), file:PATH (an open file) or closed (a closed fd);
-                           TAIL: a byte put at offset SIZE-1. The entries past the first
-                           level hold a pattern before the call. Prints the errno name, or ok and
-                           size= count= ns_id0= pid0= rest=kept|written (whether the entries
-                           past count still hold the pattern)
+                           with FLAGS, PID and NSOF as given, and count and reserved (0 unless
+                           given); PID and NSOF may be pidfd:N (a pidfd for PID N), file:PATH
+                           (an open file) or closed (a closed fd); TAIL: a byte put at offset
+                           SIZE-1. The entries past the first level hold a pattern before the
+                           call. Prints the errno name, or ok and size= count= ns_id0= pid0=
+                           rest=kept|written (whether the entries past count still hold the
+                           pattern)
   chain-bad                EFAULT (NULL, an unmapped pointer, a struct that ends in an unmapped
-                           page), ENOTTY (another command number), and the command with the size
-                           bits of VER0; prints NAME=RESULT for each
+                           page), ENOTTY (other command numbers: the next one, the old
+                           size-encoding _IOWR numbers of VER0 and VER1, read-only), and ok for
+                           PIDNS_GET_CHAIN and for a 568-byte struct whose bytes the module does
+                           not touch lie in an unmapped page; prints NAME=RESULT for each
+  chain32 PID              PIDNS_GET_CHAIN for PID from a 32-bit program (ioctl32.c, the compat
+                           ioctl): prints what chain PID prints, or no-ia32 when this kernel
+                           cannot run 32-bit programs
   reuse                    the pidfd reuse race: a child's pidfd answers; the child exits and is
-                           reaped; its PID number is forced onto a new process (clone3 set_tid); the
+                           reaped (N@P with P that pidfd is then ESRCH too); its PID number is forced onto a new process (clone3 set_tid); the
                            pidfd then gives ESRCH (module and /proc fallback), the PID the new
                            process. Prints one KEY=VALUE per step
   check-levels INIT_1..INIT_D TARGET
@@ -146,6 +152,19 @@ const PATTERN_LEVEL: uapi::pidns_level = uapi::pidns_level {
 const PATTERN_ID: u64 = u64::MAX;
 
 pub fn chain_raw(args: &[String]) -> String {
+    // --count=N and --reserved=N, anywhere; the rest positional.
+    let option = |name: &str| {
+        args.iter()
+            .find_map(|a| a.strip_prefix(name))
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    let (count, reserved) = (option("--count="), option("--reserved="));
+    let args: Vec<String> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .cloned()
+        .collect();
     let get = |i: usize| args.get(i).map(String::as_str).unwrap_or("0");
     let size: u32 = get(0).parse().unwrap_or(0);
     let flags: u32 = get(1).parse().unwrap_or(0);
@@ -161,6 +180,8 @@ pub fn chain_raw(args: &[String]) -> String {
     req.flags = flags;
     req.pid = pid;
     req.ns_of = ns_of;
+    req.count = count;
+    req.reserved = reserved;
     // Entries 1 and up hold a pattern, to see which the kernel leaves alone (those past `count`).
     for (level, id) in req.levels.iter_mut().zip(req.ns_id.iter_mut()).skip(1) {
         *level = PATTERN_LEVEL;
@@ -230,8 +251,7 @@ pub fn chain_bad() -> String {
         "unmapped={}",
         res(unsafe { module.ioctl_ptr(PIDNS_GET_CHAIN, 8 as *mut _) })
     ));
-    // A struct whose first page holds its input fields (a valid request) and the rest lies in an
-    // unmapped page: the answer cannot be written back.
+    // Two pages, the second inaccessible: structs that end in it.
     // SAFETY: an anonymous mapping of two pages, the second made inaccessible.
     let page = unsafe {
         let p = libc::mmap(
@@ -245,10 +265,13 @@ pub fn chain_bad() -> String {
         libc::mprotect(p.cast::<u8>().add(4096).cast(), 4096, libc::PROT_NONE);
         p.cast::<u8>()
     };
+    // A struct whose first page holds its input fields (a valid request) and the rest lies in the
+    // unmapped page: the answer (ns_id[0] at 568) cannot be written back.
     // SAFETY: 64 bytes before the end of the first page, inside the mapping.
     let arg = unsafe { page.add(4096 - 64) };
     // SAFETY: `arg` is writable for 64 bytes: `size` at 0, `pid` at 8.
     unsafe {
+        std::ptr::write_bytes(arg, 0, 64);
         std::ptr::write(arg.cast::<u32>(), SIZE as u32);
         std::ptr::write(arg.add(8).cast::<i32>(), 1);
     }
@@ -257,22 +280,57 @@ pub fn chain_bad() -> String {
         "straddling={}",
         res(unsafe { module.ioctl_ptr(PIDNS_GET_CHAIN, arg.cast()) })
     ));
+    // The same with size 568 (no ns_id): the module reads the first 24 bytes and writes the
+    // fields up to levels[count - 1], 56 bytes for PID 1 seen from the host (one level); the rest
+    // of the 568 bytes is unmapped and never touched.
+    // SAFETY: `arg` is writable for 64 bytes.
+    unsafe { std::ptr::write(arg.cast::<u32>(), uapi::PIDNS_CHAIN_SIZE_VER0) };
+    // SAFETY: as above.
+    out.push(format!(
+        "untouched-unmapped={}",
+        res(unsafe { module.ioctl_ptr(PIDNS_GET_CHAIN, arg.cast()) })
+    ));
     let mut req = module::zeroed();
     req.size = SIZE as u32;
     req.pid = 1;
-    let other_nr = PIDNS_GET_CHAIN + 1;
-    // SAFETY: `req` is a live request of `SIZE` bytes.
-    out.push(format!(
-        "other-nr={}",
-        res(unsafe { module.ioctl_ptr(other_nr, std::ptr::from_mut(&mut req).cast()) })
-    ));
-    let ver0 = (PIDNS_GET_CHAIN & !(0x3fff << 16)) | (uapi::PIDNS_CHAIN_SIZE_VER0 << 16);
-    // SAFETY: as above.
-    out.push(format!(
-        "ver0-number={}",
-        res(unsafe { module.ioctl_ptr(ver0, std::ptr::from_mut(&mut req).cast()) })
-    ));
+    let size_bits = |size: u32| (PIDNS_GET_CHAIN & !(0x3fff << 16)) | (size << 16);
+    let read_only = PIDNS_GET_CHAIN & !(1 << 30);
+    for (name, nr) in [
+        ("number", PIDNS_GET_CHAIN),
+        ("other-nr", PIDNS_GET_CHAIN + 1),
+        ("old-number", size_bits(uapi::PIDNS_CHAIN_SIZE_VER1)),
+        ("ver0-number", size_bits(uapi::PIDNS_CHAIN_SIZE_VER0)),
+        ("read-only-number", read_only),
+    ] {
+        // SAFETY: `req` is a live request of `SIZE` bytes.
+        let r = unsafe { module.ioctl_ptr(nr, std::ptr::from_mut(&mut req).cast()) };
+        out.push(format!("{name}={}", res(r)));
+    }
     out.join(" ")
+}
+
+/// The 32-bit caller (ioctl32.c), built by build.rs.
+static IOCTL32: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/ioctl32"));
+
+pub fn chain32(args: &[String]) -> String {
+    use std::os::unix::fs::OpenOptionsExt;
+    let Some(pid) = args.first() else {
+        return "usage".into();
+    };
+    let path = std::env::temp_dir().join(format!("vmh-ioctl32-{}", std::process::id()));
+    let written = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o700)
+        .open(&path)
+        .and_then(|mut f| f.write_all(IOCTL32));
+    let result = written.and_then(|()| std::process::Command::new(&path).arg(pid).output());
+    let _ = std::fs::remove_file(&path);
+    match result {
+        Ok(out) => String::from_utf8_lossy(&out.stdout).trim_end().to_string(),
+        Err(e) if e.raw_os_error() == Some(libc::ENOEXEC) => "no-ia32".into(),
+        Err(e) => format!("run: {}", name(&e)),
+    }
 }
 
 /// Forks a child that waits for a byte on a pipe, then exits; returns its PID and the pipe's
@@ -374,6 +432,15 @@ pub fn reuse() -> String {
     drop(go);
     reap(old);
     out.push(format!("reaped={}", show(module.chain(&by_fd))));
+    // N@P with P the reaped child's pidfd: P is not a live process (it has no task).
+    let ns_of_reaped = Query {
+        target: Target::Pid(1),
+        ns_of: Some(Target::Pidfd(fd.as_raw_fd())),
+    };
+    out.push(format!(
+        "ns-of-reaped={}",
+        show(module.chain(&ns_of_reaped))
+    ));
     // Force the number onto a new process (clone3 with set_tid).
     let go = match waiting_child_as(Some(old)) {
         Ok((new, go)) if new == old => go,

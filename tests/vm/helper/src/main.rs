@@ -733,6 +733,7 @@ fn main() {
         "check-levels" => println!("{}", ioctl::check_levels(&args[2..])),
         "pidfd-outside" => println!("{}", ioctl::pidfd_outside(&args[2..])),
         "nsid" => println!("{}", ioctl::nsid(&args[2..])),
+        "chain32" => println!("{}", ioctl::chain32(&args[2..])),
         "-h" | "--help" => println!("{USAGE}\n{}", ioctl::USAGE),
         _ => {
             eprintln!("{USAGE}");
