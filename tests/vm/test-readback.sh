@@ -55,6 +55,7 @@ for depth in 1 2 3 32; do
 	assert_eq "depth $depth: a new namespace reads back nothing of the host's answers" "" \
 		"$(nsenter -t "${NEST_INIT[depth]}" -p -m cat "$PROC")"
 
+	fresh_log_budget
 	log_mark
 	ans=$("$SYS" ask "$t")
 	assert_eq "depth $depth: host asks for the host pid: ok" ok "$(nth_line 1 "$ans")"
@@ -110,6 +111,7 @@ wait 2>/dev/null
 
 # --- batch --------------------------------------------------------------------------------------
 missing=$(unused_pid)
+fresh_log_budget
 log_mark
 ans=$("$SYS" ask "1 $$ $missing 1")
 assert_eq "batch with a missing PID: the write fails with ESRCH" ESRCH "$(nth_line 1 "$ans")"
@@ -141,6 +143,7 @@ tid=""
 for d in "/proc/$threaded/task"/*; do
 	[ "${d##*/}" != "$threaded" ] && tid=${d##*/} && break
 done
+fresh_log_budget
 log_mark
 line=$(nth_line 2 "$("$SYS" ask "$tid")")
 assert_eq "a thread's read-back nspid = its NSpid" "$(nsfield "$tid" NSpid)" "$(field "$line" nspid)"
