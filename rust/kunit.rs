@@ -49,20 +49,29 @@ mod query_tests {
 #[kunit_tests(pidns_render)]
 mod render_tests {
     use crate::{
-        chain::Chain,
-        pid_ref::PidRef,
+        answer::{Answer, MAX_ANSWER},
         query::Query,
-        render,
-        request::{Answer, MAX_ANSWER},
+        render, request,
     };
     use core::fmt::Write;
     use kernel::{bindings, prelude::*};
+
+    /// Text made with `write!`, to compare with what the module writes.
+    struct Text(KVVec<u8>);
+
+    impl Write for Text {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            self.0
+                .extend_from_slice(s.as_bytes(), GFP_KERNEL)
+                .map_err(|_| core::fmt::Error)
+        }
+    }
 
     /// The read-back line of the test's own task, which lives in the initial PID namespace.
     #[test]
     fn formats_the_read_back_line_of_the_current_task() -> Result {
         // Not `Task::pid()`: it reads `task_struct` through bindgen's layout, which is off on
-        // this kernel (see `helpers.c`, and the `pidns_layout` suite below).
+        // kernels without CONFIG_SCHEDSTATS (see `pid.rs`, and the `pidns_layout` suite below).
         // SAFETY: `__task_pid_nr_ns()` takes any valid task; `current` is one. A NULL namespace
         // means the caller's.
         let nr = unsafe {
@@ -72,8 +81,9 @@ mod render_tests {
                 core::ptr::null_mut(),
             )
         };
-        let pid = PidRef::find_in_current_ns(nr).ok_or(ESRCH)?;
-        let chain = Chain::of(&pid).ok_or(ESRCH)?;
+        let task = kernel::current!();
+        let ns = task.active_pid_ns().ok_or(ESRCH)?;
+        let chain = request::find(ns, nr, None).ok_or(ESRCH)?;
         let mut buf = KVVec::new();
         render::write_answer(
             &mut Answer::new(&mut buf, MAX_ANSWER),
@@ -83,13 +93,9 @@ mod render_tests {
         )
         .map_err(|_| ENOMEM)?;
 
-        let mut want = KVVec::new();
-        write!(
-            Answer::new(&mut want, MAX_ANSWER),
-            "query={nr} nspid={nr} nstgid={nr} level=0 ns="
-        )
-        .map_err(|_| ENOMEM)?;
-        assert!(buf.starts_with(&want));
+        let mut want = Text(KVVec::new());
+        write!(want, "query={nr} nspid={nr} nstgid={nr} level=0 ns=").map_err(|_| ENOMEM)?;
+        assert!(buf.starts_with(&want.0));
         assert_eq!(buf.last(), Some(&b'\n'));
         assert_eq!(buf.iter().filter(|&&b| b == b'\n').count(), 1);
         // The line holds the documented fields only, in order.
@@ -117,9 +123,9 @@ mod render_tests {
             -1,
             i64::MIN,
         ] {
-            let mut want = KVVec::new();
-            write!(Answer::new(&mut want, MAX_ANSWER), "{value}").map_err(|_| ENOMEM)?;
-            assert_eq!(Decimal::new(value).as_bytes(), &want[..]);
+            let mut want = Text(KVVec::new());
+            write!(want, "{value}").map_err(|_| ENOMEM)?;
+            assert_eq!(Decimal::new(value).as_bytes(), &want.0[..]);
         }
         Ok(())
     }
@@ -127,23 +133,22 @@ mod render_tests {
     #[test]
     fn escapes_unprintable_command_names() -> Result {
         let mut buf = KVVec::new();
-        let comm = kernel::str::BStr::from_bytes(b"a b\\c\xffd\t");
-        render::write_comm(&mut Answer::new(&mut buf, MAX_ANSWER), comm).map_err(|_| ENOMEM)?;
+        let mut out = Answer::new(&mut buf, MAX_ANSWER);
+        render::escape_comm(b"a b\\c\xffd\t", |piece| out.put(piece)).map_err(|_| ENOMEM)?;
         assert_eq!(&buf[..], b"a\\x20b\\x5cc\\xffd\\x09");
         Ok(())
     }
 
     #[test]
     fn escapes_command_names_in_the_kernel_log() -> Result {
-        let mut buf = KVVec::new();
+        let mut text = Text(KVVec::new());
         let comm = kernel::str::BStr::from_bytes(b"x) level 0\\");
-        Answer::new(&mut buf, MAX_ANSWER)
-            .write_fmt(kernel::prelude::fmt!(
-                "{}",
-                render::CommInParens(Some(comm))
-            ))
-            .map_err(|_| ENOMEM)?;
-        assert_eq!(&buf[..], b" (x)\\x20level\\x200\\x5c)");
+        text.write_fmt(kernel::prelude::fmt!(
+            "{}",
+            render::CommInParens(Some(comm))
+        ))
+        .map_err(|_| ENOMEM)?;
+        assert_eq!(&text.0[..], b" (x)\\x20level\\x200\\x5c)");
         Ok(())
     }
 
@@ -211,14 +216,14 @@ mod layout_tests {
     /// the size of `struct upid`, the stride of `pid.numbers[]`. A new read adds its field here
     /// and to `PIDNSMOD_LAYOUT` in `shim.h`.
     const READ_BY_PIDNS: &[Entry] = &entries![
-        pid.level,           // chain.rs, pid_ref.rs
-        pid.numbers,         // chain.rs, pid_ref.rs
-        upid,                // pid.numbers[i], chain.rs and pid_ref.rs
-        upid.nr,             // chain.rs
-        upid.ns,             // chain.rs, pid_ref.rs
-        pid_namespace.level, // chain.rs (`ns_level`)
-        pid_namespace.ns,    // chain.rs, request.rs: `ns.inum`
-        ns_common.inum,      // chain.rs, request.rs
+        pid.level,           // pid.rs: `Pid::numbers()`
+        pid.numbers,         // pid.rs: `Pid::numbers()`
+        upid,                // pid.rs: `Upid`, the stride of `pid.numbers[]`
+        upid.nr,             // pid.rs: `Upid::nr()`
+        upid.ns,             // pid.rs: `Upid::ns()`
+        pid_namespace.level, // pid_ns.rs: `level()`
+        pid_namespace.ns,    // pid_ns.rs: `inum()`, `ns.inum`
+        ns_common.inum,      // pid_ns.rs: `inum()`
     ];
 
     // C lists nothing unchecked: READ_BY_PIDNS and `task_struct.pid` below are all its members.

@@ -13,7 +13,7 @@
 //! process exited, so no process can enter it or read from it any more) is freed at the next
 //! request, from any namespace, instead of waiting to age out.
 
-use crate::{request::user_sized, shim};
+use crate::{answer::user_sized, pid_ns::PidNamespaceExt};
 use kernel::{
     pid_namespace::PidNamespace,
     prelude::*,
@@ -39,7 +39,7 @@ impl ReadBack {
         // writer's memory cgroup like the rest).
         let _ = text.shrink_to(0, user_sized());
         ReadBack {
-            ns_id: ns_id(ns),
+            ns_id: ns.id(),
             text,
         }
     }
@@ -51,7 +51,7 @@ impl ReadBack {
 
     /// Whether this answer was made in `ns`, so that a reader there may see it.
     pub(crate) fn is_for(&self, ns: &PidNamespace) -> bool {
-        self.ns_id == ns_id(ns)
+        self.ns_id == ns.id()
     }
 
     /// Its length, what the table's bound counts (the buffer may be longer by less than a
@@ -139,7 +139,7 @@ impl Latest {
     fn drop_dead(&mut self) {
         let mut i = 0;
         while i < self.entries.len() {
-            if is_alive(&self.entries[i].ns) {
+            if self.entries[i].ns.is_alive() {
                 i += 1;
             } else {
                 self.remove(i);
@@ -169,17 +169,4 @@ impl Latest {
             self.held -= entry.answer.size();
         }
     }
-}
-
-/// The 64-bit id of `ns` (`ns_common.ns_id`), from a global counter: never reused.
-fn ns_id(ns: &PidNamespace) -> u64 {
-    // SAFETY: `&PidNamespace` is valid; the shim reads a field set at creation.
-    unsafe { shim::pidnsmod_ns_id(ns.as_ptr()) }
-}
-
-/// Whether processes may still enter `ns`: false once its init process has exited, which
-/// happens once and for good (`disable_pid_allocation()`).
-fn is_alive(ns: &PidNamespace) -> bool {
-    // SAFETY: `&PidNamespace` is valid; the shim reads one word, without a lock.
-    unsafe { shim::pidnsmod_pid_ns_is_alive(ns.as_ptr()) }
 }

@@ -22,20 +22,31 @@
 
 use kernel::prelude::*;
 
-mod chain;
-mod decimal;
-mod ioctl;
-mod latest;
-mod log_limit;
-mod pid_ref;
+// Wrappers of kernel objects and C helpers: every `unsafe` block outside the C edge is in these
+// (pid.rs says which kernel fields are read where).
+mod pid;
+mod pid_ns;
 mod pidfd;
-mod proc_file;
-mod query;
-mod render;
-mod request;
 // The last section of shim.h serves the KUnit tests (pidns_kunit.ko) only.
 #[allow(dead_code)]
 mod shim;
+mod sys;
+mod uapi_chain;
+
+// The logic, in safe Rust: query -> pid/pid_ns -> chain -> render -> answer -> request.
+mod answer;
+mod chain;
+mod decimal;
+mod latest;
+mod log_limit;
+mod query;
+mod render;
+mod request;
+
+// The C edge: the /proc/pidns handlers and the ioctl.
+mod ioctl;
+mod proc_file;
+
 #[allow(
     dead_code,
     non_camel_case_types,
@@ -47,7 +58,7 @@ mod shim;
 mod uapi;
 
 module! {
-    type: PidNs,
+    type: PidnsModule,
     name: "pidns",
     authors: ["pidns developers"],
     description: "Shows a process's PID in every PID namespace it lives in",
@@ -62,8 +73,9 @@ module! {
             description: "Log every answer to /proc/pidns in the kernel log (pid= always logs)",
         },
         max_answer: usize {
-            default: crate::request::MAX_ANSWER,
-            description: "Longest answer of one request to /proc/pidns, in bytes (EOVERFLOW past it)",
+            default: crate::answer::MAX_ANSWER,
+            description:
+                "Longest answer of one request to /proc/pidns, in bytes (EOVERFLOW past it)",
         },
     },
 }
@@ -72,11 +84,11 @@ module! {
 const MIN_MAX_ANSWER: usize = 4096;
 const MAX_MAX_ANSWER: usize = 1 << 30;
 
-struct PidNs {
+struct PidnsModule {
     _proc_file: proc_file::ProcFile,
 }
 
-impl kernel::Module for PidNs {
+impl kernel::Module for PidnsModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         // Every parameter is checked before anything is logged or made.
         let nr = module_parameters::pid.value();
@@ -93,12 +105,16 @@ impl kernel::Module for PidNs {
         // The chain of `pid=` is logged once the load can no longer fail, and always (`log=0`
         // and the log's budget are about `/proc/pidns`).
         if nr > 0 {
-            match pid_ref::PidRef::find_in_current_ns(nr).and_then(|pid| chain::Chain::of(&pid)) {
+            let task = current!();
+            match task
+                .active_pid_ns()
+                .and_then(|ns| request::find(ns, nr, None))
+            {
                 Some(chain) => render::log_chain(&chain),
                 None => pr_warn!("pid {nr}: no such process\n"),
             }
         }
-        Ok(PidNs {
+        Ok(PidnsModule {
             _proc_file: proc_file,
         })
     }

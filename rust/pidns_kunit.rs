@@ -11,30 +11,33 @@
 
 use kernel::prelude::*;
 
+mod answer;
 mod chain;
 mod decimal;
 #[cfg(CONFIG_KUNIT)]
 mod kunit;
 mod log_limit;
-mod pid_ref;
+mod pid;
+mod pid_ns;
 mod query;
 mod render;
 mod request;
 mod shim;
+mod sys;
 
 module! {
-    type: PidNsKunit,
+    type: PidnsKunitModule,
     name: "pidns_kunit",
     authors: ["pidns developers"],
     description: "KUnit suites of pidns (tests only)",
     license: "GPL",
 }
 
-struct PidNsKunit;
+struct PidnsKunitModule;
 
-impl kernel::Module for PidNsKunit {
+impl kernel::Module for PidnsKunitModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         // The suites run from the module's KUnit section, before this.
-        Ok(PidNsKunit)
+        Ok(PidnsKunitModule)
     }
 }

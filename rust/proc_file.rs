@@ -17,11 +17,10 @@
 //! number of processes makes them, and every other user of the file would wait in D state.
 
 use crate::{
+    answer::{user_sized, Answer},
     latest::{Latest, ReadBack, Text},
     log_limit::{LogLimit, SharedLogLimit},
-    query,
-    request::{self, user_sized, Answer},
-    shim,
+    query, request, shim, sys,
 };
 use core::{ffi::c_void, ptr::NonNull};
 use kernel::{
@@ -264,7 +263,7 @@ unsafe extern "C" fn pidnsmod_proc_write(
 /// in or answered.
 fn write(shared: &Shared, open: &OpenFile, buf: UserPtr, count: usize) -> Result<usize> {
     if count > MAX_REQUEST {
-        if shared.log && request::warn_ratelimit() {
+        if shared.log && sys::warn_ratelimit() {
             pr_warn!("request of {count} bytes rejected (E2BIG): at most {MAX_REQUEST}\n");
         }
         return Err(E2BIG);
@@ -278,7 +277,7 @@ fn write(shared: &Shared, open: &OpenFile, buf: UserPtr, count: usize) -> Result
         .read_all(&mut request, user_sized())?;
     // The whole request is checked before anything is looked up or logged.
     let queries = query::parse(&request).map_err(|e| {
-        if shared.log && request::warn_ratelimit() {
+        if shared.log && sys::warn_ratelimit() {
             pr_warn!("request rejected (EINVAL): {}\n", e.reason());
         }
         EINVAL

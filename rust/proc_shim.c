@@ -3,8 +3,9 @@
  * /proc/pidns in C: the kernel has no Rust abstraction for procfs, and neither
  * proc_create_data() nor struct proc_ops is in the Rust bindings. This file
  * holds the proc_ops table and forwards every call to the Rust handlers in
- * proc_file.rs (and ioctl.rs), with the entry's data and the file's private
- * data unpacked. No logic lives here.
+ * proc_file.rs, with the entry's data and the file's private data unpacked;
+ * the ioctl handler (ioctl.rs) needs neither and sits in the table itself. No
+ * logic lives here.
  */
 
 #include <linux/compat.h>
@@ -56,11 +57,6 @@ static ssize_t pidnsmod_write(struct file *file, const char __user *buf, size_t 
 	return pidnsmod_proc_write(pde_data(file_inode(file)), file->private_data, buf, count);
 }
 
-static long pidnsmod_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
-{
-	return pidnsmod_proc_ioctl(cmd, arg);
-}
-
 #ifdef CONFIG_COMPAT
 /*
  * A 32-bit caller: the struct has one layout for 32- and 64-bit callers, so
@@ -71,7 +67,7 @@ static long pidnsmod_ioctl(struct file *file, unsigned int cmd, unsigned long ar
  */
 static long pidnsmod_compat_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	return pidnsmod_proc_ioctl(cmd, (unsigned long)compat_ptr(arg));
+	return pidnsmod_proc_ioctl(file, cmd, (unsigned long)compat_ptr(arg));
 }
 #endif
 
@@ -80,7 +76,7 @@ static const struct proc_ops pidnsmod_proc_ops = {
 	.proc_release = pidnsmod_release,
 	.proc_read = pidnsmod_read,
 	.proc_write = pidnsmod_write,
-	.proc_ioctl = pidnsmod_ioctl,
+	.proc_ioctl = pidnsmod_proc_ioctl,
 #ifdef CONFIG_COMPAT
 	.proc_compat_ioctl = pidnsmod_compat_ioctl,
 #endif

@@ -3,12 +3,11 @@
 //! The two ways an answer is shown: kernel log lines and read-back lines.
 
 use crate::{
+    answer::Answer,
     chain::{Chain, Level},
     decimal::Decimal,
     query::Query,
-    request::Answer,
 };
-use core::fmt::Display;
 use kernel::{
     fmt::{self, Formatter},
     prelude::*,
@@ -31,8 +30,9 @@ const INDENT_PER_LEVEL: usize = 2;
 ///
 /// A thread other than its group's leader also shows its thread-group id: `pid 5 tgid 4 ...`.
 /// The command name is escaped as in the read-back (`x) level 0` logs as `x)\x20level\x200`), so
-/// that a process cannot forge fields of a log line by its name. The kernel log is readable only by the privileged, so it shows every level, including those
-/// above the namespace of whoever asked.
+/// that a process cannot forge fields of a log line by its name. The kernel log is readable only
+/// by the privileged, so it shows every level, including those above the namespace of whoever
+/// asked.
 pub(crate) fn log_chain(chain: &Chain) {
     let thread = chain.is_secondary_thread();
     for (outward, level) in chain.levels().iter().rev().enumerate() {
@@ -61,17 +61,10 @@ impl fmt::Display for CommInParens<'_> {
         match self.0 {
             Some(comm) => {
                 f.write_str(" (")?;
-                let mut rest: &[u8] = comm;
-                while !rest.is_empty() {
-                    let (run, escaped, after) = split_escape(rest);
-                    // `run` is printable ASCII only.
-                    f.write_str(core::str::from_utf8(run).map_err(|_| fmt::Error)?)?;
-                    if let Some(b) = escaped {
-                        let hex = escape(b);
-                        f.write_str(core::str::from_utf8(&hex).map_err(|_| fmt::Error)?)?;
-                    }
-                    rest = after;
-                }
+                // Every piece is ASCII, so valid UTF-8.
+                escape_comm(comm, |piece| {
+                    f.write_str(core::str::from_utf8(piece).map_err(|_| fmt::Error)?)
+                })?;
                 f.write_str(")")
             }
             None => Ok(()),
@@ -79,18 +72,33 @@ impl fmt::Display for CommInParens<'_> {
     }
 }
 
-/// Splits a command name at its first byte that needs escaping: the plain run before it, that
-/// byte, and the rest after it.
-fn split_escape(name: &[u8]) -> (&[u8], Option<u8>, &[u8]) {
-    let plain = name
-        .iter()
-        .position(|&b| !b.is_ascii_graphic() || b == b'\\')
-        .unwrap_or(name.len());
-    let (run, tail) = name.split_at(plain);
-    match tail.split_first() {
-        Some((&b, after)) => (run, Some(b), after),
-        None => (run, None, tail),
+/// Hands `name` to `put` in printable pieces: the runs of printable ASCII other than `\` as they
+/// are, and every other byte (space included) as `\xNN`. The one escape of the kernel log and
+/// the read-back, so that a process cannot forge fields of either by its name.
+pub(crate) fn escape_comm<E>(
+    name: &[u8],
+    mut put: impl FnMut(&[u8]) -> core::result::Result<(), E>,
+) -> core::result::Result<(), E> {
+    let mut rest = name;
+    while !rest.is_empty() {
+        // The longest run that needs no escape goes in one piece (usually the whole name).
+        let plain = rest
+            .iter()
+            .position(|&b| !b.is_ascii_graphic() || b == b'\\')
+            .unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(plain);
+        if !run.is_empty() {
+            put(run)?;
+        }
+        match tail.split_first() {
+            Some((&b, after)) => {
+                put(&escape(b))?;
+                rest = after;
+            }
+            None => rest = tail,
+        }
     }
+    Ok(())
 }
 
 /// A byte as `\xNN`.
@@ -115,21 +123,14 @@ impl fmt::Display for Tgid {
     }
 }
 
-/// A query as the user wrote it: `52`, `52@12494`, `all`.
-impl Display for Query {
+/// A query as the user wrote it (`52`, `52@12494`, `all`), for the kernel log.
+impl fmt::Display for Query {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match *self {
             Query::Pid(nr) => write!(f, "{nr}"),
             Query::PidIn { nr, ns_of } => write!(f, "{nr}@{ns_of}"),
             Query::All => f.write_str("all"),
         }
-    }
-}
-
-/// The same, for the kernel log.
-impl fmt::Display for Query {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        Display::fmt(self, f)
     }
 }
 
@@ -165,7 +166,7 @@ pub(crate) fn write_answer(
     line.put(b" ns=")?;
     put_list(&mut line, levels, |l| i64::from(l.ns_inum))?;
     line.put(b" comm=")?;
-    put_comm(&mut line, chain.comm())?;
+    escape_comm(chain.comm(), |piece| line.put(piece))?;
     line.put(b"\n")?;
     line.flush()
 }
@@ -244,30 +245,6 @@ fn put_list(line: &mut Staged<'_, '_>, levels: &[Level], field: impl Fn(&Level) 
             line.put(b",")?;
         }
         line.put(Decimal::new(field(level)).as_bytes())?;
-    }
-    Ok(())
-}
-
-/// Writes a command name, escaping bytes other than printable ASCII, and `\`, as `\xNN`.
-// Called by the KUnit suites (`pidns_kunit.ko`) only: `write_answer` escapes through `put_comm`.
-#[allow(dead_code)]
-pub(crate) fn write_comm(out: &mut Answer<'_>, comm: &BStr) -> Result {
-    let mut line = Staged::new(out);
-    put_comm(&mut line, comm)?;
-    line.flush()
-}
-
-/// Puts a command name, escaped as [`write_comm`] says.
-fn put_comm(line: &mut Staged<'_, '_>, comm: &BStr) -> Result {
-    let mut rest: &[u8] = comm;
-    while !rest.is_empty() {
-        // The longest run that needs no escape goes in one piece (usually the whole name).
-        let (run, escaped, after) = split_escape(rest);
-        line.put(run)?;
-        if let Some(b) = escaped {
-            line.put(&escape(b))?;
-        }
-        rest = after;
     }
     Ok(())
 }

@@ -36,22 +36,32 @@ void pidnsmod_proc_release(void *private_data);
 ssize_t pidnsmod_proc_read(void *shared, void *private_data, char __user *buf, size_t count);
 ssize_t pidnsmod_proc_write(void *shared, void *private_data, const char __user *buf,
 			    size_t count);
-/* Implemented in Rust (rust/ioctl.rs): PIDNS_GET_CHAIN, include/uapi/linux/pidns.h. */
-long pidnsmod_proc_ioctl(unsigned int cmd, unsigned long arg);
+/*
+ * Implemented in Rust (rust/ioctl.rs): PIDNS_GET_CHAIN, include/uapi/linux/pidns.h. In the
+ * proc_ops table itself (the fast path: no call in between); file is not used.
+ */
+long pidnsmod_proc_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* Implemented in C (rust/proc_shim.c): /proc/pidns itself. */
 struct proc_dir_entry *pidnsmod_proc_create(const char *name, umode_t mode, void *shared);
 int pidnsmod_procfs_has(const char *name);
 void pidnsmod_proc_remove(struct proc_dir_entry *entry);
 
-/* Implemented in C (rust/helpers.c): what Rust cannot read safely or call directly. */
+/*
+ * Implemented in C (rust/helpers.c): what Rust cannot read safely or call directly. Rust calls
+ * them only from its wrapper files (rust/pid.rs says which fields are read where).
+ */
 bool pidnsmod_warn_ratelimit(void);
 void pidnsmod_task_comm(struct task_struct *task, char *buf);
 struct pid *pidnsmod_task_tgid(struct task_struct *task);
 bool pidnsmod_should_stop(void);
-u64 pidnsmod_ns_id(struct pid_namespace *ns);
+/* offsetof(struct pid_namespace, ns.ns_id): bindgen cannot see the anonymous member it is in. */
+extern const size_t pidnsmod_pid_ns_id_offset;
 bool pidnsmod_pid_ns_is_alive(struct pid_namespace *ns);
-struct pid *pidnsmod_pidfd_get_pid(struct file *file);
+struct pid *pidnsmod_pidfd_pid(struct file *file);
+int pidnsmod_copy_to_user2(void __user *to, const void *head, size_t head_len, size_t tail_at,
+			   const void *tail, size_t tail_len);
+void pidnsmod_get_pid(struct pid *pid);
 
 /* ------------------------------------------------------------------------------------------ */
 /*

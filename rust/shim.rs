@@ -6,7 +6,6 @@
 
 use kernel::bindings::{file, pid, pid_namespace, task_struct};
 
-pub type u64_ = kernel::ffi::c_ulonglong;
 pub type umode_t = kernel::ffi::c_ushort;
 #[repr(C)]
 #[derive(Debug)]
@@ -37,6 +36,7 @@ unsafe extern "C" {
 }
 unsafe extern "C" {
     pub fn pidnsmod_proc_ioctl(
+        file: *mut file,
         cmd: kernel::ffi::c_uint,
         arg: kernel::ffi::c_ulong,
     ) -> kernel::ffi::c_long;
@@ -67,13 +67,26 @@ unsafe extern "C" {
     pub fn pidnsmod_should_stop() -> bool;
 }
 unsafe extern "C" {
-    pub fn pidnsmod_ns_id(ns: *mut pid_namespace) -> u64_;
+    pub static pidnsmod_pid_ns_id_offset: usize;
 }
 unsafe extern "C" {
     pub fn pidnsmod_pid_ns_is_alive(ns: *mut pid_namespace) -> bool;
 }
 unsafe extern "C" {
-    pub fn pidnsmod_pidfd_get_pid(file: *mut file) -> *mut pid;
+    pub fn pidnsmod_pidfd_pid(file: *mut file) -> *mut pid;
+}
+unsafe extern "C" {
+    pub fn pidnsmod_copy_to_user2(
+        to: *mut kernel::ffi::c_void,
+        head: *const kernel::ffi::c_void,
+        head_len: usize,
+        tail_at: usize,
+        tail: *const kernel::ffi::c_void,
+        tail_len: usize,
+    ) -> kernel::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn pidnsmod_get_pid(pid: *mut pid);
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
