@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! KUnit tests of the parser, the formatter and the layout of the kernel structs read through
-//! bindgen, in the test module `pidns_kunit.ko`: they run when it loads on a kernel with
+//! KUnit tests of the parser, the formatter, the wrappers of kernel objects and the layout of
+//! the kernel structs read through bindgen, in the test module `pidns_kunit.ko`: they run when it loads on a kernel with
 //! `CONFIG_KUNIT` (their KTAP results go to the kernel log, where `make test` counts them).
 
 use kernel::prelude::*;
@@ -227,6 +227,7 @@ mod layout_tests {
     ];
 
     // C lists nothing unchecked: READ_BY_PIDNS and `task_struct.pid` below are all its members.
+    // (`ns_common.ns_id` has no bindgen field: `reads_ns_id_in_the_gap_bindgen_leaves` below.)
     static_assert!(
         READ_BY_PIDNS.len() + 1 == size_of::<shim::pidnsmod_layout>() / size_of::<usize>()
     );
@@ -257,6 +258,20 @@ mod layout_tests {
             }
         }
         assert_eq!(wrong, 0);
+    }
+
+    /// `ns_common.ns_id` is in an anonymous member bindgen does not see (it leaves padding
+    /// there), so `pid_ns.rs` reads it at the offset C gives (`pidnsmod_pid_ns_id_offset`). That
+    /// offset must fall in that padding: after `ns.inum`, before `ns.ns_rcu`.
+    #[test]
+    fn reads_ns_id_in_the_gap_bindgen_leaves() {
+        // SAFETY: a constant, written once by the C compiler.
+        let offset = unsafe { shim::pidnsmod_pid_ns_id_offset };
+        let ns = offset_of!(bindings::pid_namespace, ns);
+        pr_info!("layout: pid_namespace.ns.ns_id is at {offset}\n");
+        assert!(offset >= ns + offset_of!(bindings::ns_common, inum) + size_of::<u32>());
+        assert!(offset + size_of::<u64>() <= ns + offset_of!(bindings::ns_common, ns_rcu));
+        assert_eq!(offset % align_of::<u64>(), 0);
     }
 
     /// Where the kernel crate's `Task::pid()` reads: `(*self.as_ptr()).pid` through bindgen
@@ -305,5 +320,79 @@ mod log_limit_tests {
         // Nothing is left, not even for a summary line.
         assert_eq!(limit.admit_chain(1), None);
         assert!(!limit.take(1));
+    }
+}
+
+#[kunit_tests(pidns_wrappers)]
+mod wrapper_tests {
+    use crate::{
+        pid::Pid,
+        pid_ns::PidNamespaceExt,
+        uapi,
+        uapi_chain::{ChainAnswer, ChainInput},
+    };
+    use kernel::{
+        prelude::*,
+        sync::{aref::ARef, rcu},
+    };
+
+    /// A pid found under the RCU read lock is borrowed from it; counted (`ARef<Pid>`), it outlives
+    /// the lock. PID 1 of the test's namespace is that namespace's init, made there.
+    #[test]
+    fn a_counted_pid_outlives_the_rcu_read_lock() -> Result {
+        let task = kernel::current!();
+        let ns = task.active_pid_ns().ok_or(ESRCH)?;
+        let init: ARef<Pid> = {
+            let rcu = rcu::read_lock();
+            Pid::find(ns, 1, &rcu).ok_or(ESRCH)?.into()
+        };
+        assert_eq!(init.nr_in(ns), Some(1));
+        assert_eq!(init.numbers().len(), ns.level() + 1);
+        assert!(core::ptr::eq(init.ns(), ns));
+        Ok(())
+    }
+
+    /// The ioctl's answer, built in place: only what was written is ever handed out.
+    #[test]
+    fn builds_the_ioctl_answer_in_place() {
+        let input = ChainInput {
+            size: 832,
+            flags: 0,
+            pid: 7,
+            ns_of: 0,
+            count: 99,
+            reserved: 0,
+        };
+        let mut answer = ChainAnswer::new(&input);
+        // The input fields as they were, `count` 0 (ignored on input), an empty name.
+        let head = answer.head_and_levels();
+        assert_eq!(head.len(), 40);
+        assert_eq!(&head[8..12], &7i32.to_ne_bytes());
+        assert_eq!(&head[16..24], &[0; 8]);
+        assert_eq!(&head[24..40], &[0; 16]);
+        assert!(answer.ns_ids().is_empty());
+
+        let level = uapi::pidns_level {
+            pid: 5,
+            tgid: 4,
+            level: 2,
+            ns_inum: 9,
+        };
+        for _ in 0..uapi::PIDNS_MAX_LEVELS {
+            assert!(answer.push(level, 3));
+        }
+        // Full: nothing more is written.
+        assert!(!answer.push(level, 3));
+        assert_eq!(answer.head_and_levels().len(), 568);
+        assert_eq!(answer.ns_ids().len(), 33 * 8);
+        assert_eq!(&answer.head_and_levels()[16..20], &33u32.to_ne_bytes());
+        assert_eq!(&answer.head_and_levels()[552..556], &5i32.to_ne_bytes());
+        assert_eq!(&answer.ns_ids()[256..], &3u64.to_ne_bytes());
+
+        // At most 15 bytes of name, NUL-terminated.
+        answer.set_comm(b"0123456789abcdefXYZ");
+        assert_eq!(&answer.head_and_levels()[24..40], b"0123456789abcde\0");
+        answer.set_size(568);
+        assert_eq!(&answer.head_and_levels()[..4], &568u32.to_ne_bytes());
     }
 }

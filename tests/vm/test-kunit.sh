@@ -16,7 +16,7 @@ log_mark
 assert_eq "load pidns_kunit.ko (the KUnit suites run now)" ok "$("$SYS" load "$REPO/pidns_kunit.ko")"
 ktap=$(log_since_mark)
 cases=0
-for suite in pidns_query pidns_render pidns_layout pidns_log_limit; do
+for suite in pidns_query pidns_render pidns_layout pidns_log_limit pidns_wrappers; do
 	# A suite's block: "# Subtest: NAME", its case lines, then "ok N NAME" or "not ok N NAME".
 	block=$(awk -v s="$suite" '$0 ~ "# Subtest: " s "$" { on = 1 } on { print } on && $0 ~ "ok [0-9]+ " s "$" { exit }' <<<"$ktap")
 	assert "KUnit suite $suite ran" test -n "$block"
@@ -26,5 +26,5 @@ for suite in pidns_query pidns_render pidns_layout pidns_log_limit; do
 	done < <(sed -nE 's/^ +(ok|not ok) [0-9]+ ([a-z_0-9]+)$/\1 \2/p' <<<"$block" | sed 's/^not ok/not_ok/')
 	assert "KUnit suite $suite passed as a whole" grep -qE "^ok [0-9]+ $suite$" <<<"$block"
 done
-assert "KUnit ran 11 test cases" test "$cases" -eq 11
+assert "KUnit ran 14 test cases" test "$cases" -eq 14
 rmmod pidns_kunit
