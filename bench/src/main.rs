@@ -10,6 +10,7 @@ mod env;
 mod limits;
 mod methods;
 mod module;
+mod paired;
 mod plot;
 mod procfs;
 mod report;
@@ -25,9 +26,9 @@ use methods::{
 };
 use module::Module;
 use report::{
-    FLOOR, NSFS_PRE, NSFS_SCRATCH, NSPID, PIDFD, PIDNS_ALL, PIDNS_BATCH, PIDNS_BATCH_BEFORE,
-    PIDNS_CLI, PIDNS_IOCTL, PIDNS_IOCTL_PIDFD, PIDNS_LOG0, PIDNS_LOG0_BEFORE, PIDNS_LOG1,
-    PROC_SCAN,
+    FLOOR, NSFS_PRE, NSFS_SCRATCH, NSPID, PAIR_FLOOR, PAIR_NSFS, PAIR_NSPID, PAIR_PIDFD, PIDFD,
+    PIDNS_ALL, PIDNS_BATCH, PIDNS_BATCH_BEFORE, PIDNS_CLI, PIDNS_IOCTL, PIDNS_IOCTL_PIDFD,
+    PIDNS_LOG0, PIDNS_LOG0_BEFORE, PIDNS_LOG1, PROC_SCAN,
 };
 use sys::Res;
 use targets::{Nest, Sleepers};
@@ -135,10 +136,11 @@ fn bench(cfg: &Config) -> Res<()> {
     let module = Module::prepare(cfg.ko.as_deref())?;
 
     let mut cases = Cases::default();
-    lookups(cfg, module.as_ref(), &mut cases)?;
+    let pairs = lookups(cfg, module.as_ref(), &mut cases)?;
     let map_error = map(cfg, module.as_ref(), &mut cases).err();
 
-    let rows = report::rows(&cases.0);
+    let mut rows = report::rows(&cases.0);
+    rows.extend(report::paired_rows(&pairs, cfg.depth));
     let csv = cfg.out.join("results.csv");
     report::write_csv(&rows, &csv)?;
     report::print_tables(&rows, cfg.depth);
@@ -183,7 +185,7 @@ fn count_processes() -> usize {
 }
 
 /// Per-lookup methods on targets of depth D, at depth 1 for the log cost, and the depth series.
-fn lookups(cfg: &Config, module: Option<&Module>, cases: &mut Cases) -> Res<()> {
+fn lookups(cfg: &Config, module: Option<&Module>, cases: &mut Cases) -> Res<Vec<paired::Pair>> {
     let d = cfg.depth;
     let max = cfg.lookups;
     eprintln!("creating targets: depth {d}, and depths {DEPTHS:?} for the series");
@@ -336,8 +338,42 @@ fn lookups(cfg: &Config, module: Option<&Module>, cases: &mut Cases) -> Res<()> 
         cases.measure(c_log1_1, &mut PidnsSingle::new(flat.target, &flat.nspid)?)?;
         loaded.unload()?;
     }
-    Ok(())
+
+    // The ioctl against the others in alternating slots (paired.rs says why).
+    let mut pairs = Vec::new();
+    if let (Some(module), Some(_)) = (module, ioctl) {
+        let rounds = cfg.repeats * PAIRED_ROUNDS_PER_REPEAT;
+        eprintln!("paired ratios: {rounds} rounds each");
+        let loaded = module.load(false)?;
+        let mut by_pid = Ioctl::new(main.target, &main.nspid, false)?;
+        let mut by_fd = Ioctl::new(main.target, &main.nspid, true)?;
+        pairs.push(paired::measure(PAIR_NSFS, &mut by_pid, &mut pre, rounds)?);
+        pairs.push(paired::measure(
+            PAIR_FLOOR,
+            &mut by_pid,
+            &mut floor,
+            rounds,
+        )?);
+        pairs.push(paired::measure(
+            PAIR_NSPID,
+            &mut nspid,
+            &mut by_pid,
+            rounds,
+        )?);
+        pairs.push(paired::measure(
+            PAIR_PIDFD,
+            &mut by_fd,
+            &mut by_pid,
+            rounds,
+        )?);
+        drop((by_pid, by_fd));
+        loaded.unload()?;
+    }
+    Ok(pairs)
 }
+
+/// Rounds of each paired ratio per repeat of the lookups (about 10 ms a round).
+const PAIRED_ROUNDS_PER_REPEAT: usize = 15;
 
 /// Timed runs of the whole-system map: at most 5, 3 from 10,000 processes on.
 fn map_repeats(repeats: usize, n: usize) -> usize {
