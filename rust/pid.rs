@@ -121,8 +121,17 @@ impl Pid {
 
     /// The PID namespace it was made in: the deepest one it has a number in.
     pub(crate) fn ns(&self) -> &PidNamespace {
-        // `numbers()` has `level + 1 >= 1` entries.
-        let deepest = &self.numbers()[self.numbers().len() - 1];
+        let pid = self.as_ptr();
+        // SAFETY: `pid` is valid (type invariant); `numbers` has `level + 1` entries, so entry
+        // `level` is within it, and it never changes (as in `numbers()`). `Upid` is a transparent
+        // `struct upid`.
+        let deepest = unsafe {
+            &*(*pid)
+                .numbers
+                .as_ptr()
+                .add((*pid).level as usize)
+                .cast::<Upid>()
+        };
         deepest.ns()
     }
 
