@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! KUnit tests of the parser, the formatter, the wrappers of kernel objects and the layout of
-//! the kernel structs read through bindgen, in the test module `pidns_kunit.ko`: they run when it loads on a kernel with
-//! `CONFIG_KUNIT` (their KTAP results go to the kernel log, where `make test` counts them).
+//! the kernel structs read through bindgen, in the test module `pidns_kunit.ko`: they run when it
+//! loads on a kernel with `CONFIG_KUNIT` (their KTAP results go to the kernel log, where
+//! `make test` counts them).
 
 use kernel::prelude::*;
 
@@ -167,7 +168,7 @@ mod render_tests {
 
 /// bindgen's layout of the kernel structs against the compiler's.
 ///
-/// bindgen need not lay a struct out as the C compiler does (`helpers.c` says how `task_struct`
+/// bindgen need not lay a struct out as the C compiler does (`pid.rs` says how `task_struct`
 /// differs), and a field read at the wrong offset answers a wrong number, not an error. So every
 /// field that pidns reads from Rust through `kernel::bindings` is checked here against C's
 /// `offsetof`, from `pidnsmod_layout()` (`kunit_helpers.c`): a kernel on which one differs fails
@@ -277,9 +278,10 @@ mod layout_tests {
     /// Where the kernel crate's `Task::pid()` reads: `(*self.as_ptr()).pid` through bindgen
     /// (`rust/kernel/task.rs`). pidns does not call it; this records an upstream bug. Without
     /// `CONFIG_SCHEDSTATS`, `struct sched_statistics` is empty but `____cacheline_aligned`, and
-    /// bindgen drops the alignment (`helpers.c`): its `task_struct.stats`, and every field after
-    /// it, `pid` among them, sits early by exactly the padding that C puts before `stats` (48
-    /// bytes on our debug kernel). With `CONFIG_SCHEDSTATS` the struct has fields and both agree.
+    /// bindgen drops the alignment (`pid.rs`, `helpers.c`): its `task_struct.stats`, and every
+    /// field after it, `pid` among them, sits early by exactly the padding that C puts before
+    /// `stats` (48 bytes on our debug kernel). With `CONFIG_SCHEDSTATS` the struct has fields and
+    /// both agree.
     #[test]
     fn shows_where_the_kernel_crates_task_pid_reads() {
         let c = c_layout().task_struct_pid;
