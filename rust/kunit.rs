@@ -135,7 +135,7 @@ mod render_tests {
     fn escapes_unprintable_command_names() -> Result {
         let mut buf = KVVec::new();
         let mut out = Answer::new(&mut buf, MAX_ANSWER);
-        render::escape_comm(b"a b\\c\xffd\t", |piece| out.put(piece)).map_err(|_| ENOMEM)?;
+        crate::escape::escape_comm(b"a b\\c\xffd\t", |piece| out.put(piece)).map_err(|_| ENOMEM)?;
         assert_eq!(&buf[..], b"a\\x20b\\x5cc\\xffd\\x09");
         Ok(())
     }

@@ -37,6 +37,7 @@ mod uapi_chain;
 mod answer;
 mod chain;
 mod decimal;
+mod escape;
 mod latest;
 mod log_limit;
 mod query;

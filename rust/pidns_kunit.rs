@@ -14,6 +14,7 @@ use kernel::prelude::*;
 mod answer;
 mod chain;
 mod decimal;
+mod escape;
 #[cfg(CONFIG_KUNIT)]
 mod kunit;
 mod log_limit;

@@ -6,6 +6,7 @@ use crate::{
     answer::Answer,
     chain::{Chain, Level},
     decimal::Decimal,
+    escape::escape_comm,
     query::Query,
 };
 use kernel::{
@@ -13,9 +14,6 @@ use kernel::{
     prelude::*,
     str::BStr, //
 };
-
-/// `\xNN` digits.
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Spaces added per level, outwards from the deepest namespace (the seed script's layout).
 const INDENT_PER_LEVEL: usize = 2;
@@ -70,45 +68,6 @@ impl fmt::Display for CommInParens<'_> {
             None => Ok(()),
         }
     }
-}
-
-/// Hands `name` to `put` in printable pieces: the runs of printable ASCII other than `\` as they
-/// are, and every other byte (space included) as `\xNN`. The one escape of the kernel log and
-/// the read-back, so that a process cannot forge fields of either by its name.
-pub(crate) fn escape_comm<E>(
-    name: &[u8],
-    mut put: impl FnMut(&[u8]) -> core::result::Result<(), E>,
-) -> core::result::Result<(), E> {
-    let mut rest = name;
-    while !rest.is_empty() {
-        // The longest run that needs no escape goes in one piece (usually the whole name).
-        let plain = rest
-            .iter()
-            .position(|&b| !b.is_ascii_graphic() || b == b'\\')
-            .unwrap_or(rest.len());
-        let (run, tail) = rest.split_at(plain);
-        if !run.is_empty() {
-            put(run)?;
-        }
-        match tail.split_first() {
-            Some((&b, after)) => {
-                put(&escape(b))?;
-                rest = after;
-            }
-            None => rest = tail,
-        }
-    }
-    Ok(())
-}
-
-/// A byte as `\xNN`.
-fn escape(b: u8) -> [u8; 4] {
-    [
-        b'\\',
-        b'x',
-        HEX[usize::from(b >> 4)],
-        HEX[usize::from(b & 0xf)],
-    ]
 }
 
 /// ` tgid N` for a thread that is not its group's leader.

@@ -23,6 +23,9 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+/// The kernel's escape of command names, the same file (`rust/escape.rs`).
+#[path = "../../rust/escape.rs"]
+mod escape;
 pub mod module;
 pub mod procfs;
 #[allow(dead_code, non_camel_case_types, non_upper_case_globals, clippy::all)]
@@ -209,14 +212,17 @@ pub fn lookup(query: &Query) -> io::Result<(Chain, Source)> {
 /// ```
 ///
 /// A thread other than its group's leader shows its thread-group id too (`pid 5 tgid 4 ...`);
-/// a level that cannot be known shows as `level ?`.
+/// a level that cannot be known shows as `level ?`. The name is escaped as the kernel escapes it
+/// ([`escaped_comm`]).
 pub fn format_log(chain: &Chain) -> String {
     let thread = chain.levels.iter().any(|l| l.pid != l.tgid);
     let mut out = String::new();
     for (outward, l) in chain.levels.iter().rev().enumerate() {
         let _ = write!(out, "{:1$}pid {2}", "", outward * 2, l.pid);
         if outward == 0 {
-            let _ = write!(out, " ({})", String::from_utf8_lossy(&chain.comm));
+            out.push_str(" (");
+            out.push_str(&escaped_comm(&chain.comm));
+            out.push(')');
         }
         if thread {
             let _ = write!(out, " tgid {}", l.tgid);
@@ -229,6 +235,19 @@ pub fn format_log(chain: &Chain) -> String {
         }
         let _ = writeln!(out, " ns pid:[{}]", l.ns_inum);
     }
+    out
+}
+
+/// A command name as the kernel log shows it: bytes other than printable ASCII (space
+/// included), and `\`, as `\xNN`, so that a name cannot forge fields of a line, split it, or
+/// reach the terminal as an escape sequence.
+pub fn escaped_comm(comm: &[u8]) -> String {
+    let mut out = String::with_capacity(comm.len());
+    // Every piece is printable ASCII.
+    let _ = escape::escape_comm(comm, |piece| -> Result<(), ()> {
+        out.extend(piece.iter().map(|&b| char::from(b)));
+        Ok(())
+    });
     out
 }
 
@@ -331,6 +350,25 @@ mod tests {
             assert_eq!(Query::parse(bad), None, "{bad:?}");
         }
         assert_eq!(Query::parse("2147483647"), Some(Query::pid(i32::MAX)));
+    }
+
+    #[test]
+    fn names_are_escaped_as_the_kernel_escapes_them() {
+        assert_eq!(escaped_comm(b"sleep"), "sleep");
+        assert_eq!(
+            escaped_comm(b"x) level 0 ns p"),
+            "x)\\x20level\\x200\\x20ns\\x20p"
+        );
+        assert_eq!(
+            escaped_comm(b"a\nb\x1b[31m\\\xff\xc3\xa9"),
+            "a\\x0ab\\x1b[31m\\x5c\\xff\\xc3\\xa9"
+        );
+        // Every byte of every name comes out printable ASCII, and one escape per byte at most.
+        for b in 0..=255u8 {
+            let e = escaped_comm(&[b]);
+            assert!(e.bytes().all(|c| c.is_ascii_graphic()), "{b:#x}: {e}");
+            assert!(e.len() == 1 || e.len() == 4, "{b:#x}: {e}");
+        }
     }
 
     #[test]

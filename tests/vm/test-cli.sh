@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The pidns command (cli/): its output equals the kernel log's chain (without "pidns: "), through
-# the module's ioctl and through the /proc fallback; N@P, --pidfd, --all, --json (parsed),
-# --verbose naming the source, exit codes and messages.
+# the module's ioctl and through the /proc fallback; names escaped as the kernel log escapes them;
+# N@P, --pidfd, --all, --json (parsed), --verbose naming the source, exit codes and messages.
 set -uo pipefail
 # shellcheck source=tests/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -72,6 +72,28 @@ assert_eq "--all: more than a handful of processes compared" yes \
 assert_eq "--all --json lists the target" "$json_m" "$(grep "\"query\":\"$t\"" <<<"$all_m")"
 assert_eq "--all: module and fallback list the same processes" \
 	"${all_m//\"module\"/\"proc\"}" "$all_p"
+
+# Names that would forge fields, split the line or drive the terminal: the command shows them as
+# the kernel log does (rust/escape.rs, the same function), through the module and the fallback.
+renamed() { ! grep -qxE 'vmh|bash' "/proc/$1/comm"; }
+fresh_log_budget
+for name in 'x) level 0 ns p' 'a\nb\x1b[31m\\\xff\xc3\xa9'; do
+	"$SYS" named "$name" &
+	named=$!
+	wait_for "the process to take its name" 120 renamed "$named"
+	log_mark
+	"$SYS" write "$PROC" "$named" >/dev/null
+	kernel=$(log_pidns)
+	kernel=${kernel//pidns: /}
+	assert_eq "a process named '$name': pidns prints the kernel log's line" "$kernel" "$("$PIDNS" "$named")"
+	assert_eq "a process named '$name': so does the fallback" "$kernel" "$("$PIDNS" --proc "$named")"
+	out=$("$PIDNS" "$named")
+	assert_eq "a process named '$name': one line, printable ASCII only" "1 0" \
+		"$(wc -l <<<"$out") $(LC_ALL=C grep -vc '^[[:print:]]*$' <<<"$out")"
+	kill "$named"
+	wait "$named" 2>/dev/null
+done
+assert_eq "load log=0 again" ok "$(unload && load log=0)"
 
 # Errors and exit codes.
 none=$(unused_pid)

@@ -6,6 +6,9 @@ mod query;
 #[path = "../../../rust/decimal.rs"]
 mod decimal;
 
+#[path = "../../../rust/escape.rs"]
+mod escape;
+
 #[cfg(test)]
 mod tests {
     use super::query::{parse, ParseError, Query};
@@ -329,6 +332,65 @@ mod decimal_properties {
         fn any_i64_as_format_does(v in any::<i64>()) {
             let (got, want) = (Decimal::new(v), format!("{v}"));
             prop_assert_eq!(got.as_bytes(), want.as_bytes());
+        }
+    }
+}
+
+/// The escape of command names (`rust/escape.rs`): printable, unambiguous, and the kernel's.
+#[cfg(test)]
+mod escape_properties {
+    use super::escape::escape_comm;
+    use proptest::prelude::*;
+
+    fn escaped(name: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let _ = escape_comm(name, |piece| -> Result<(), ()> {
+            out.extend_from_slice(piece);
+            Ok(())
+        });
+        out
+    }
+
+    /// `\xNN` back to bytes; every other byte as it is.
+    fn unescape(text: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < text.len() {
+            if text[i] == b'\\' {
+                let hex = std::str::from_utf8(&text[i + 2..i + 4]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 4;
+            } else {
+                out.push(text[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn as_the_kernel_log_shows_names() {
+        assert_eq!(escaped(b"nginx"), b"nginx");
+        assert_eq!(escaped(b"x) level 0"), br"x)\x20level\x200");
+        assert_eq!(escaped(b"a\\b\n\xff"), br"a\x5cb\x0a\xff");
+    }
+
+    #[test]
+    fn stops_at_the_first_error() {
+        let mut pieces = 0;
+        let r = escape_comm(b"a b", |_| {
+            pieces += 1;
+            Err(())
+        });
+        assert_eq!((r, pieces), (Err(()), 1));
+    }
+
+    proptest! {
+        #[test]
+        fn any_name_is_printable_and_comes_back(name in proptest::collection::vec(any::<u8>(), 0..16)) {
+            let e = escaped(&name);
+            prop_assert!(e.iter().all(|b| b.is_ascii_graphic()));
+            prop_assert_eq!(unescape(&e), name);
         }
     }
 }
