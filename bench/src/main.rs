@@ -132,6 +132,7 @@ fn bench(cfg: &Config) -> Res<()> {
     let label_file = cfg.out.join(LABEL_FILE);
     std::fs::write(&label_file, format!("{label}\n"))
         .map_err(|e| format!("write {}: {e} {hint}", label_file.display()))?;
+    plot::check_font()?;
     let processes_at_start = count_processes();
     let module = Module::prepare(cfg.ko.as_deref())?;
 

@@ -26,6 +26,14 @@ fn load_font() -> Res<()> {
         .map_err(|_| format!("{FONT}: not a font ab_glyph can read"))
 }
 
+/// Fails, as the plot would at the end, when the font is not there: checked before minutes of
+/// measuring.
+pub fn check_font() -> Res<()> {
+    std::fs::metadata(FONT).map(|_| ()).map_err(|e| {
+        format!("{FONT}: {e} (the plot needs DejaVu Sans: apt-get install fonts-dejavu-core)")
+    })
+}
+
 /// Plotters errors carry the backend's error type; the bench only reports them.
 fn perr<E: std::fmt::Debug>(e: E) -> String {
     format!("drawing the plot: {e:?}")

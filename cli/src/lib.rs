@@ -293,6 +293,20 @@ fn json_string(out: &mut String, bytes: &[u8]) {
     out.push('"');
 }
 
+/// An error as the command reports it: the system's message once, then the errno's name, as
+/// `No space left on device (ENOSPC)` (not Rust's `... (os error 28)` as well).
+pub fn describe(e: &io::Error) -> String {
+    let text = e.to_string();
+    match e.raw_os_error() {
+        Some(n) => {
+            let suffix = format!(" (os error {n})");
+            let message = text.strip_suffix(&suffix).unwrap_or(&text);
+            format!("{message} ({})", errno_name(e))
+        }
+        None => text,
+    }
+}
+
 /// The errno's symbolic name where a tool's message wants it.
 pub fn errno_name(e: &io::Error) -> String {
     let name = match e.raw_os_error() {
@@ -305,6 +319,9 @@ pub fn errno_name(e: &io::Error) -> String {
         Some(libc::EACCES) => "EACCES",
         Some(libc::EPERM) => "EPERM",
         Some(libc::ENOENT) => "ENOENT",
+        Some(libc::ENOSPC) => "ENOSPC",
+        Some(libc::EPIPE) => "EPIPE",
+        Some(libc::EIO) => "EIO",
         Some(n) => return format!("errno{n}"),
         None => return e.to_string(),
     };

@@ -1,8 +1,8 @@
 //! `pidns`: a process's PID in every PID namespace it lives in, as the pidns kernel log shows
 //! it, through the pidns module's ioctl or, without the module, through /proc.
 
-use pidns::{errno_name, format_json, format_log, procfs, Asker, Prefer, Query, Target};
-use std::io::{self, Write};
+use pidns::{describe, format_json, format_log, procfs, Asker, Prefer, Query, Target};
+use std::io::{self, BufWriter, Write};
 use std::process::exit;
 
 const USAGE: &str = "\
@@ -127,7 +127,18 @@ fn by_pidfd(query: Query, fds: &mut Vec<Pidfd>) -> io::Result<Query> {
     })
 }
 
+/// Stops at a failed write to stdout: `pidns: write error: No space left on device (ENOSPC)`,
+/// exit 1. (A closed pipe never gets here: SIGPIPE ends the command first, as it ends `ls`.)
+fn write_failed(e: &io::Error) -> ! {
+    eprintln!("pidns: write error: {}", describe(e));
+    exit(1)
+}
+
 fn main() {
+    // As `ls | head`: a reader that goes away ends the command quietly (Rust's runtime ignores
+    // SIGPIPE, which would turn it into an EPIPE error to report).
+    // SAFETY: restoring a signal's default disposition at start, before any thread exists.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let o = parse_args();
     let (mut asker, why_not) = match Asker::open(o.prefer) {
         Ok(a) => a,
@@ -150,7 +161,8 @@ fn main() {
         }
     }
     let source = asker.source();
-    let mut out = io::stdout().lock();
+    // Buffered: one write() for many processes, not one a line.
+    let mut out = BufWriter::new(io::stdout().lock());
     let mut failed = false;
     let queries: Vec<(String, Query)> = if o.all {
         match procfs::list_pids() {
@@ -186,8 +198,8 @@ fn main() {
                 } else {
                     format_log(&chain)
                 };
-                if out.write_all(text.as_bytes()).is_err() {
-                    exit(1);
+                if let Err(e) = out.write_all(text.as_bytes()) {
+                    write_failed(&e);
                 }
             }
             // --all: processes that exit meanwhile are not errors.
@@ -197,13 +209,13 @@ fn main() {
                 if e.raw_os_error() == Some(libc::ESRCH) {
                     eprintln!("pidns: {text}: no such process");
                 } else {
-                    eprintln!("pidns: {text}: {e} ({})", errno_name(&e));
+                    eprintln!("pidns: {text}: {}", describe(&e));
                 }
             }
         }
     }
-    if out.flush().is_err() {
-        exit(1);
+    if let Err(e) = out.flush() {
+        write_failed(&e);
     }
     exit(i32::from(failed))
 }

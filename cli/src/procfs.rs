@@ -34,11 +34,10 @@ fn esrch() -> io::Error {
 /// Works on bytes and reuses `out`, so that a timed loop (the benchmark's) does not allocate.
 pub fn parse_ns_field(status: &[u8], key: &[u8], out: &mut Vec<i32>) -> bool {
     out.clear();
-    let start = match status
-        .windows(key.len())
-        .position(|w| w == key)
-        .filter(|&i| i == 0 || status[i - 1] == b'\n')
-    {
+    // The key at the start of a line: a process named `NSpid:` has it in its `Name:` line too.
+    let at_line_start =
+        |i: usize| (i == 0 || status[i - 1] == b'\n') && status[i..].starts_with(key);
+    let start = match (0..status.len()).find(|&i| at_line_start(i)) {
         Some(i) => i + key.len(),
         None => return false,
     };
@@ -294,6 +293,13 @@ mod tests {
         assert_eq!(v, [7]);
         // Only at the start of a line.
         assert!(!parse_nspid(b"XNSpid:\t7\n", &mut v));
+        // A process named `NSpid:`: its Name: line holds the key first.
+        let named = b"Name:\tNSpid:\nNStgid:\t9\t1\nNSpid:\t9\t1\n";
+        assert!(parse_ns_field(named, b"NSpid:", &mut v));
+        assert_eq!(v, [9, 1]);
+        let named = b"Name:\tNStgid:\nNStgid:\t9\t1\nNSpid:\t9\t1\n";
+        assert!(parse_ns_field(named, b"NStgid:", &mut v));
+        assert_eq!(v, [9, 1]);
     }
 
     #[test]

@@ -74,10 +74,11 @@ assert_eq "--all: module and fallback list the same processes" \
 	"${all_m//\"module\"/\"proc\"}" "$all_p"
 
 # Names that would forge fields, split the line or drive the terminal: the command shows them as
-# the kernel log does (rust/escape.rs, the same function), through the module and the fallback.
+# the kernel log does (rust/escape.rs, the same function), through the module and the fallback;
+# and a name that is a key of /proc/PID/status, which the fallback must not take for the line.
 renamed() { ! grep -qxE 'vmh|bash' "/proc/$1/comm"; }
 fresh_log_budget
-for name in 'x) level 0 ns p' 'a\nb\x1b[31m\\\xff\xc3\xa9'; do
+for name in 'x) level 0 ns p' 'a\nb\x1b[31m\\\xff\xc3\xa9' 'NSpid:'; do
 	"$SYS" named "$name" &
 	named=$!
 	wait_for "the process to take its name" 120 renamed "$named"
@@ -94,6 +95,26 @@ for name in 'x) level 0 ns p' 'a\nb\x1b[31m\\\xff\xc3\xa9'; do
 	wait "$named" 2>/dev/null
 done
 assert_eq "load log=0 again" ok "$(unload && load log=0)"
+
+# Output: buffered (a few write()s for --all, not one a process); a failed write said, exit 1; a
+# reader that goes away ends the command quietly, as it ends ls (SIGPIPE).
+n=$("$PIDNS" --all | grep -c '^pid ')
+strace -f -qq -e trace=write -o /tmp/pidns-writes "$PIDNS" --all >/dev/null
+writes=$(grep -c 'write(1,' /tmp/pidns-writes)
+echo "# --all: $n processes in $writes write()s"
+assert_eq "--all: buffered (fewer than one write() per 4 processes)" yes \
+	"$([ "$writes" -ge 1 ] && [ $((writes * 4)) -lt "$n" ] && echo yes || echo "no: $writes for $n")"
+out=$("$PIDNS" "$t" 2>&1 >/dev/full)
+rc=$?
+assert_eq ">/dev/full: the error said, exit 1" "pidns: write error: No space left on device (ENOSPC) 1" "$out $rc"
+got=$(python3 -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)
+print(p.returncode, repr(p.stderr))
+' "$PIDNS" --all)
+assert_eq "a reader gone: ended by SIGPIPE, nothing on stderr (as ls | head)" "-13 b''" "$got"
 
 # Errors and exit codes.
 none=$(unused_pid)
@@ -129,6 +150,6 @@ assert_eq "no ioctl: --verbose says /proc answered, and why" \
 	"$("$PIDNS" --verbose "$t" 2>&1 >/dev/null)"
 out=$("$PIDNS" --module "$t" 2>&1)
 rc=$?
-assert_eq "no ioctl: --module says so, exit 1" "pidns: $t: Inappropriate ioctl for device (os error 25) (ENOTTY) 1" "$out $rc"
+assert_eq "no ioctl: --module says so once, exit 1" "pidns: $t: Inappropriate ioctl for device (ENOTTY) 1" "$out $rc"
 rmmod pidns_squatter
 nest_stop
