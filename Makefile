@@ -90,7 +90,7 @@ check: pidns.ko
 	scripts/check
 
 demo: pidns.ko
-	cd cli && cargo build --release --quiet
+	cargo build --release --quiet -p pidns
 	scripts/vm-run scripts/demo
 
 test: pidns.ko
@@ -102,6 +102,6 @@ bench: pidns.ko
 clean:
 	rm -rf rust/*.o rust/.*.cmd rust/*.d .*.cmd *.o *.ko *.mod *.mod.c *.mod.o \
 		tests/vm/*.o tests/vm/.*.cmd tests/vm/*.ko tests/vm/*.mod tests/vm/*.mod.c \
-		modules.order Module.symvers .tmp_versions tests/host/target tests/vm/helper/target bench/target cli/target
+		modules.order Module.symvers .tmp_versions target
 
 .PHONY: all pidns.ko install check demo test bench clean

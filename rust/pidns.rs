@@ -48,14 +48,6 @@ mod request;
 mod ioctl;
 mod proc_file;
 
-#[allow(
-    dead_code,
-    non_camel_case_types,
-    non_upper_case_globals,
-    unreachable_pub,
-    clippy::all,
-    missing_docs
-)]
 mod uapi;
 
 module! {

@@ -25,14 +25,6 @@ mod render;
 mod request;
 mod shim;
 mod sys;
-#[allow(
-    dead_code,
-    non_camel_case_types,
-    non_upper_case_globals,
-    unreachable_pub,
-    clippy::all,
-    missing_docs
-)]
 mod uapi;
 mod uapi_chain;
 

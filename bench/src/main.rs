@@ -31,7 +31,7 @@ use report::{
     PIDNS_LOG0, PIDNS_LOG0_BEFORE, PIDNS_LOG1, PROC_SCAN,
 };
 use sys::Res;
-use targets::{Nest, Sleepers};
+use targets::{Nest, NestOptions, Sleepers};
 use timing::{Case, DEPTH, LOG, LOOKUP, MAP};
 
 /// Target depths of the depth series.
@@ -173,16 +173,7 @@ fn bench(cfg: &Config) -> Res<()> {
 
 /// Processes alive now (numeric entries of /proc): shows that nothing was left behind.
 fn count_processes() -> usize {
-    std::fs::read_dir("/proc").map_or(0, |d| {
-        d.filter_map(|e| e.ok())
-            .filter(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .bytes()
-                    .all(|b| b.is_ascii_digit())
-            })
-            .count()
-    })
+    pidns::procfs::list_pids().map_or(0, |p| p.len())
 }
 
 /// Per-lookup methods on targets of depth D, at depth 1 for the log cost, and the depth series.
@@ -190,10 +181,10 @@ fn lookups(cfg: &Config, module: Option<&Module>, cases: &mut Cases) -> Res<Vec<
     let d = cfg.depth;
     let max = cfg.lookups;
     eprintln!("creating targets: depth {d}, and depths {DEPTHS:?} for the series");
-    let main = Nest::spawn(d)?;
+    let main = Nest::spawn(d, NestOptions::default())?;
     let series = DEPTHS
         .iter()
-        .map(|&k| Nest::spawn(k))
+        .map(|&k| Nest::spawn(k, NestOptions::default()))
         .collect::<Res<Vec<Nest>>>()?;
     let flat = &series[0];
     eprintln!("target: PID {} with NSpid {:?}", main.target, main.nspid);

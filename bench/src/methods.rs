@@ -6,6 +6,8 @@
 
 use crate::procfs::{self, Status};
 use crate::sys::{self, Res};
+use pidns::procfs::Ns;
+use pidns::sys::pidfd_open;
 use std::ffi::CString;
 use std::hint::black_box;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -258,12 +260,7 @@ impl Ioctl {
         let mut raw = Box::new(pidns::module::zeroed());
         raw.size = pidns::module::SIZE as u32;
         let pidfd = if by_pidfd {
-            // SAFETY: pidfd_open takes a PID and flags; no memory is passed.
-            let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-            if fd < 0 {
-                return Err(sys::os_err(&format!("pidfd_open({pid})")));
-            }
-            let fd = sys::owned(fd as libc::c_int);
+            let fd = pidfd_open(pid).map_err(|e| format!("pidfd_open({pid}): {e}"))?;
             raw.flags = pidns::uapi::PIDNS_CHAIN_PIDFD;
             raw.pid = fd.as_raw_fd();
             Some(fd)
@@ -414,12 +411,7 @@ impl Pidfd {
 impl Lookup for Pidfd {
     fn run(&mut self, n: u64) -> Res<()> {
         for _ in 0..n {
-            // SAFETY: pidfd_open takes a PID and flags; no memory is passed.
-            let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, self.pid, 0) };
-            if fd < 0 {
-                return Err(sys::os_err(&format!("pidfd_open({})", self.pid)));
-            }
-            let fd = sys::owned(fd as libc::c_int);
+            let fd = pidfd_open(self.pid).map_err(|e| format!("pidfd_open({}): {e}", self.pid))?;
             self.info.mask = sys::PIDFD_INFO_PID;
             // SAFETY: PIDFD_GET_INFO reads and writes a struct pidfd_info of the size encoded in
             // the request number, which is `self.info`'s size.
@@ -441,31 +433,11 @@ impl Lookup for Pidfd {
 
 // ---- 5, 6. nsfs -----------------------------------------------------------------------------
 
-/// NS_GET_PID_IN_PIDNS on a namespace descriptor: `pid` (in the caller's namespace) as that
-/// namespace numbers it.
+/// NS_GET_PID_IN_PIDNS on a namespace: `pid` (in the caller's namespace) as it numbers it.
 #[inline]
-fn pid_in(ns: libc::c_int, pid: libc::pid_t) -> Res<i32> {
-    // SAFETY: NS_GET_PID_IN_PIDNS takes the PID by value and touches no memory.
-    let r = unsafe { sys::ioctl_val(ns, sys::NS_GET_PID_IN_PIDNS, pid as libc::c_ulong) };
-    if r < 0 {
-        return Err(sys::os_err("ioctl(NS_GET_PID_IN_PIDNS)"));
-    }
-    Ok(r)
-}
-
-/// NS_GET_PARENT: the parent namespace's descriptor, or None at the caller's own namespace
-/// (EPERM: the kernel will not hand out namespaces above it).
-#[inline]
-fn parent_of(ns: libc::c_int) -> Res<Option<OwnedFd>> {
-    // SAFETY: NS_GET_PARENT takes no argument.
-    let r = unsafe { sys::ioctl_val(ns, sys::NS_GET_PARENT, 0) };
-    if r < 0 {
-        if sys::errno() == libc::EPERM {
-            return Ok(None);
-        }
-        return Err(sys::os_err("ioctl(NS_GET_PARENT)"));
-    }
-    Ok(Some(sys::owned(r)))
+fn pid_in(ns: &Ns, pid: libc::pid_t) -> Res<i32> {
+    ns.pid_in(pid)
+        .map_err(|e| format!("ioctl(NS_GET_PID_IN_PIDNS): {e}"))
 }
 
 /// Compares an innermost-first list with the outermost-first NSpid.
@@ -503,10 +475,11 @@ impl Lookup for NsfsScratch {
     fn run(&mut self, n: u64) -> Res<()> {
         for _ in 0..n {
             self.out.clear();
-            let mut ns = sys::open(&self.path, libc::O_RDONLY)?;
+            let mut ns = Ns::from(sys::open(&self.path, libc::O_RDONLY)?);
             loop {
-                self.out.push(pid_in(ns.as_raw_fd(), self.pid)?);
-                match parent_of(ns.as_raw_fd())? {
+                self.out.push(pid_in(&ns, self.pid)?);
+                // NS_GET_PARENT until EPERM, at the caller's own namespace.
+                match ns.parent() {
                     Some(parent) => ns = parent, // closes the child's descriptor
                     None => break,
                 }
@@ -521,15 +494,15 @@ impl Lookup for NsfsScratch {
 /// least a user of nsfs can do, for a tool that asks about processes of known namespaces.
 pub struct NsfsPreopened {
     pid: libc::pid_t,
-    fds: Vec<OwnedFd>,
+    fds: Vec<Ns>,
     out: Vec<i32>,
 }
 
 impl NsfsPreopened {
     pub fn new(pid: libc::pid_t, expect: &[i32]) -> Res<NsfsPreopened> {
         let path = sys::cstring(&format!("/proc/{pid}/ns/pid"))?;
-        let mut fds = vec![sys::open(&path, libc::O_RDONLY)?];
-        while let Some(parent) = parent_of(fds[fds.len() - 1].as_raw_fd())? {
+        let mut fds = vec![Ns::from(sys::open(&path, libc::O_RDONLY)?)];
+        while let Some(parent) = fds[fds.len() - 1].parent() {
             fds.push(parent);
         }
         let mut m = NsfsPreopened {
@@ -548,7 +521,7 @@ impl Lookup for NsfsPreopened {
         for _ in 0..n {
             self.out.clear();
             for ns in &self.fds {
-                self.out.push(pid_in(ns.as_raw_fd(), self.pid)?);
+                self.out.push(pid_in(ns, self.pid)?);
             }
             black_box(&self.out);
         }

@@ -1,20 +1,13 @@
-//! Loading and unloading pidns.ko with finit_module/delete_module, so that the bench can measure
-//! the same module with `log=0` and with `log=1` without shelling out to insmod/rmmod.
+//! The pidns.ko the bench measures, loaded with `log=0` or `log=1` in turn (through the loader
+//! vmh uses too, `support::kmod`, not insmod/rmmod).
 
-use crate::sys::{self, Res};
+use crate::sys::Res;
 use std::path::{Path, PathBuf};
-
-/// The module's name as the kernel knows it (what rmmod takes).
-const NAME: &std::ffi::CStr = c"pidns";
+use support::kmod;
 
 /// A pidns.ko the bench may load.
 pub struct Module {
     ko: PathBuf,
-}
-
-/// Whether some pidns is loaded now.
-fn loaded() -> bool {
-    Path::new("/sys/module/pidns").exists() || Path::new("/proc/pidns").exists()
 }
 
 impl Module {
@@ -30,7 +23,7 @@ impl Module {
             println!("pidns methods skipped: --ko {} is not a file", ko.display());
             return Ok(None);
         }
-        if loaded() {
+        if kmod::loaded() {
             println!("pidns is loaded already: unloading it (the bench loads its own, with log=0 and log=1)");
             unload().map_err(|e| format!("unloading the pidns that was loaded: {e}"))?;
         }
@@ -39,27 +32,15 @@ impl Module {
         }))
     }
 
-    /// finit_module(ko, "log=0" or "log=1"). The returned guard unloads it.
+    /// Loads it with `log=0` or `log=1`. The returned guard unloads it.
     pub fn load(&self, log: bool) -> Res<Loaded> {
-        let path = sys::cstring(&self.ko.to_string_lossy())?;
-        let fd = sys::open(&path, libc::O_RDONLY)?;
-        let params = if log { c"log=1" } else { c"log=0" };
-        // SAFETY: finit_module reads the NUL-terminated parameter string and the open file.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_finit_module,
-                std::os::fd::AsRawFd::as_raw_fd(&fd),
-                params.as_ptr(),
-                0,
+        let params = if log { "log=1" } else { "log=0" };
+        kmod::load(&self.ko, params).map_err(|e| {
+            format!(
+                "finit_module({}, {params}): {e} (built for this kernel? loaded already?)",
+                self.ko.display()
             )
-        };
-        if r < 0 {
-            return Err(sys::os_err(&format!(
-                "finit_module({}, {}) (built for this kernel? loaded already?)",
-                self.ko.display(),
-                params.to_string_lossy()
-            )));
-        }
+        })?;
         if !Path::new("/proc/pidns").exists() {
             let _ = unload();
             return Err(format!(
@@ -94,20 +75,6 @@ impl Drop for Loaded {
     }
 }
 
-/// delete_module("pidns", O_NONBLOCK), retried for a while if the module is still in use (a
-/// descriptor closing on another CPU).
 fn unload() -> Res<()> {
-    for _ in 0..100 {
-        // SAFETY: delete_module reads the NUL-terminated module name.
-        let r = unsafe { libc::syscall(libc::SYS_delete_module, NAME.as_ptr(), libc::O_NONBLOCK) };
-        if r == 0 {
-            return Ok(());
-        }
-        let e = sys::errno();
-        if e != libc::EWOULDBLOCK && e != libc::EAGAIN && e != libc::EBUSY {
-            return Err(sys::os_err("delete_module(pidns)"));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    Err(sys::os_err("delete_module(pidns): still in use after 2 s"))
+    kmod::unload_waiting().map_err(|e| format!("delete_module(pidns): {e}"))
 }

@@ -57,19 +57,6 @@ pub fn read_status(path: &CStr, buf: &mut Vec<u8>) -> Res<Status> {
     }
 }
 
-/// NSpid of `pid` as /proc shows it to the bench: the reference answer.
-pub fn nspid_of(pid: libc::pid_t) -> Res<Vec<i32>> {
-    let path = format!("/proc/{pid}/status");
-    let text = std::fs::read(&path).map_err(|e| format!("read {path}: {e}"))?;
-    let mut out = Vec::new();
-    if !parse_nspid(&text, &mut out) {
-        return Err(format!(
-            "{path} has no NSpid: line (kernel without CONFIG_PID_NS?)"
-        ));
-    }
-    Ok(out)
-}
-
 /// Number of tasks (threads included) alive now: the 4th field of /proc/loadavg, `running/total`.
 /// threads-max and pid_max limit that number, not the process count.
 pub fn nr_threads() -> Res<u64> {

@@ -28,7 +28,7 @@
 mod escape;
 pub mod module;
 pub mod procfs;
-#[allow(dead_code, non_camel_case_types, non_upper_case_globals, clippy::all)]
+pub mod sys;
 #[path = "../../rust/uapi.rs"]
 pub mod uapi;
 
@@ -309,23 +309,10 @@ pub fn describe(e: &io::Error) -> String {
 
 /// The errno's symbolic name where a tool's message wants it.
 pub fn errno_name(e: &io::Error) -> String {
-    let name = match e.raw_os_error() {
-        Some(libc::ESRCH) => "ESRCH",
-        Some(libc::EINVAL) => "EINVAL",
-        Some(libc::EFAULT) => "EFAULT",
-        Some(libc::EBADF) => "EBADF",
-        Some(libc::E2BIG) => "E2BIG",
-        Some(libc::ENOTTY) => "ENOTTY",
-        Some(libc::EACCES) => "EACCES",
-        Some(libc::EPERM) => "EPERM",
-        Some(libc::ENOENT) => "ENOENT",
-        Some(libc::ENOSPC) => "ENOSPC",
-        Some(libc::EPIPE) => "EPIPE",
-        Some(libc::EIO) => "EIO",
-        Some(n) => return format!("errno{n}"),
-        None => return e.to_string(),
-    };
-    name.to_string()
+    match e.raw_os_error() {
+        Some(n) => sys::errno_name(n).map_or_else(|| format!("errno{n}"), str::to_string),
+        None => e.to_string(),
+    }
 }
 
 #[cfg(test)]

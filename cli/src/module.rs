@@ -2,21 +2,17 @@
 //! encodes it. The struct is [`uapi::pidns_chain`], generated from
 //! `include/uapi/linux/pidns.h`.
 
+use crate::sys::{ioc, IOC_READ, IOC_WRITE};
 use crate::{uapi, Chain, Level, Query, Target};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 pub use uapi::pidns_chain as RawChain;
 
-/// `_IOC(dir, type, nr, size)` of include/uapi/asm-generic/ioctl.h (x86, arm, riscv).
-const fn ioc(dir: u32, ty: u32, nr: u32, size: usize) -> u32 {
-    (dir << 30) | ((size as u32) << 16) | (ty << 8) | nr
-}
-
 /// `PIDNS_GET_CHAIN`: `_IOC(_IOC_READ | _IOC_WRITE, PIDNS_IOCTL_MAGIC, PIDNS_IOCTL_GET_CHAIN_NR,
 /// 0)`. No size bits: one number for every version of the struct, whose `size` field says which.
 pub const PIDNS_GET_CHAIN: u32 = ioc(
-    3,
+    IOC_READ | IOC_WRITE,
     uapi::PIDNS_IOCTL_MAGIC,
     uapi::PIDNS_IOCTL_GET_CHAIN_NR,
     0,

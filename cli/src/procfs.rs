@@ -18,11 +18,7 @@ use std::os::unix::fs::MetadataExt;
 /// The inode of the initial PID namespace (`PROC_PID_INIT_INO`).
 pub const PID_NS_INIT_INO: u64 = 0xEFFF_FFFC;
 
-const NSIO: u32 = 0xb7;
-/// `_IO(NSIO, 0x2)`.
-pub const NS_GET_PARENT: u32 = NSIO << 8 | 0x2;
-/// `_IOR(NSIO, 13, __u64)`.
-pub const NS_GET_ID: u32 = 2 << 30 | 8 << 16 | NSIO << 8 | 13;
+pub use crate::sys::{NS_GET_ID, NS_GET_PARENT, NS_GET_PID_IN_PIDNS};
 
 fn esrch() -> io::Error {
     io::Error::from_raw_os_error(libc::ESRCH)
@@ -132,11 +128,19 @@ fn read_proc(path: &str) -> io::Result<Vec<u8>> {
     })
 }
 
-/// One PID namespace, as an nsfs descriptor.
-struct Ns(OwnedFd);
+/// One PID namespace, as an nsfs descriptor (closed on drop).
+pub struct Ns(OwnedFd);
+
+impl From<OwnedFd> for Ns {
+    /// A descriptor of a PID namespace the caller opened itself (`/proc/PID/ns/pid`).
+    fn from(fd: OwnedFd) -> Ns {
+        Ns(fd)
+    }
+}
 
 impl Ns {
-    fn of_pid(pid: i32) -> io::Result<Ns> {
+    /// `/proc/PID/ns/pid`: `ESRCH` when the process is gone, `EACCES` without ptrace access to it.
+    pub fn of_pid(pid: i32) -> io::Result<Ns> {
         let path = CString::new(format!("/proc/{pid}/ns/pid")).map_err(|_| esrch())?;
         // SAFETY: a NUL-terminated path; open() only reads it.
         let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
@@ -151,12 +155,19 @@ impl Ns {
         Ok(Ns(unsafe { OwnedFd::from_raw_fd(fd) }))
     }
 
-    fn inode(&self) -> io::Result<u64> {
+    /// The descriptor, for ioctls of the caller's own.
+    pub fn fd(&self) -> libc::c_int {
+        self.0.as_raw_fd()
+    }
+
+    /// The namespace's inode, as `readlink /proc/PID/ns/pid` shows it (`pid:[inode]`).
+    pub fn inode(&self) -> io::Result<u64> {
         let f = std::fs::File::from(self.0.try_clone()?);
         Ok(f.metadata()?.ino())
     }
 
-    fn id(&self) -> Option<u64> {
+    /// `NS_GET_ID`: the namespace's 64-bit ID, or `None` on a kernel without it.
+    pub fn id(&self) -> Option<u64> {
         let mut id = 0u64;
         // SAFETY: NS_GET_ID writes one u64 to the pointer.
         let r = unsafe { libc::ioctl(self.0.as_raw_fd(), NS_GET_ID as _, &mut id as *mut u64) };
@@ -164,16 +175,28 @@ impl Ns {
     }
 
     /// The parent namespace, or `None` at the caller's own (EPERM) or the initial one.
-    fn parent(&self) -> Option<Ns> {
+    pub fn parent(&self) -> Option<Ns> {
         // SAFETY: NS_GET_PARENT takes no argument and returns a new descriptor.
         let fd = unsafe { libc::ioctl(self.0.as_raw_fd(), NS_GET_PARENT as _) };
         // SAFETY: a descriptor just returned to us.
         (fd >= 0).then(|| Ns(unsafe { OwnedFd::from_raw_fd(fd) }))
     }
+
+    /// `NS_GET_PID_IN_PIDNS`: `pid` (a PID in the caller's namespace) as this namespace numbers
+    /// it; `ESRCH` when the process is not in it.
+    #[inline]
+    pub fn pid_in(&self, pid: i32) -> io::Result<i32> {
+        // SAFETY: NS_GET_PID_IN_PIDNS takes the PID by value and touches no memory.
+        let r = unsafe { libc::ioctl(self.fd(), NS_GET_PID_IN_PIDNS as _, pid as libc::c_ulong) };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(r)
+    }
 }
 
 /// The namespaces from `pid`'s own up to the caller's: (inode, id), deepest first.
-fn ns_chain(pid: i32) -> io::Result<Vec<(u64, Option<u64>)>> {
+pub fn ns_chain(pid: i32) -> io::Result<Vec<(u64, Option<u64>)>> {
     let mut ns = Ns::of_pid(pid)?;
     let mut out = Vec::new();
     loop {

@@ -8,8 +8,8 @@ KO="$REPO/pidns.ko"
 # vmh (tests/vm/helper, built by scripts/run-tests): system calls with exact errno answers; and the
 # pidns command (cli/). tests/vm/run copies both to a tmpfs (PIDNS_TEST_BIN), where they start
 # several times faster than over the guest's 9p root.
-SYS="${PIDNS_TEST_BIN:-$TESTS_DIR/helper/target/x86_64-unknown-linux-gnu/release}/vmh"
-PIDNS="${PIDNS_TEST_BIN:-$REPO/cli/target/x86_64-unknown-linux-gnu/release}/pidns"
+SYS="${PIDNS_TEST_BIN:-$REPO/target/x86_64-unknown-linux-gnu/release}/vmh"
+PIDNS="${PIDNS_TEST_BIN:-$REPO/target/x86_64-unknown-linux-gnu/release}/pidns"
 PROC=/proc/pidns
 
 # --- assertions: each prints one "ok - NAME" or "not ok - NAME" line ---------------------------

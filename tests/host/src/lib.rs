@@ -1,11 +1,15 @@
-//! The module's kernel-independent sources, compiled on the host for testing.
+//! The module's kernel-independent sources, compiled on the host for testing (only: the crate
+//! has no code of its own outside its tests).
 
+#[cfg(test)]
 #[path = "../../../rust/query.rs"]
 mod query;
 
+#[cfg(test)]
 #[path = "../../../rust/decimal.rs"]
 mod decimal;
 
+#[cfg(test)]
 #[path = "../../../rust/escape.rs"]
 mod escape;
 

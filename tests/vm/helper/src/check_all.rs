@@ -24,11 +24,8 @@ struct Status {
 
 /// The PIDs `/proc` lists now.
 fn proc_pids() -> BTreeSet<i32> {
-    fs::read_dir("/proc")
-        .map(|dir| {
-            dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-                .collect()
-        })
+    pidns::procfs::list_pids()
+        .map(|p| p.into_iter().collect())
         .unwrap_or_default()
 }
 
@@ -39,26 +36,13 @@ pub fn ns_inode(link: &str) -> String {
         .to_string()
 }
 
-/// pidns's escaping of a command name: printable ASCII but `\` as is, the rest as `\xNN`.
-pub fn escape_comm(comm: &[u8]) -> String {
-    comm.iter()
-        .map(|&b| {
-            if (0x21..=0x7e).contains(&b) && b != b'\\' {
-                char::from(b).to_string()
-            } else {
-                format!("\\x{b:02x}")
-            }
-        })
-        .collect()
-}
-
 /// `/proc/PID/comm`, escaped, or `None` once the process is gone.
 fn comm_of(pid: i32) -> Option<String> {
     let mut comm = fs::read(format!("/proc/{pid}/comm")).ok()?;
     if comm.last() == Some(&b'\n') {
         comm.pop();
     }
-    Some(escape_comm(&comm))
+    Some(pidns::escaped_comm(&comm))
 }
 
 /// What `/proc` says of `pid`, or `None` once it is gone.

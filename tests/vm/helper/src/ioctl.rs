@@ -2,6 +2,7 @@
 //! library (cli/), which is the only user-space encoding of the ioctl.
 
 use pidns::module::{self, Module, RawChain, PIDNS_GET_CHAIN, SIZE};
+use pidns::sys::pidfd_open;
 use pidns::{procfs, uapi, Chain, Query, Target};
 use std::fs::OpenOptions;
 use std::io::{self, Read, Write};
@@ -59,19 +60,9 @@ fn fields(chain: &Chain) -> String {
         list(&|l| l.tgid.to_string()),
         list(&|l| l.level.map_or("?".into(), |v| v.to_string())),
         list(&|l| l.ns_inum.to_string()),
-        crate::check_all::escape_comm(&chain.comm),
+        pidns::escaped_comm(&chain.comm),
         list(&|l| l.ns_id.map_or("0".into(), |v| v.to_string())),
     )
-}
-
-fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
-    // SAFETY: pidfd_open takes a PID and flags; no memory is passed.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: a descriptor just returned to us.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
 pub fn chain(args: &[String]) -> String {
@@ -465,26 +456,12 @@ pub fn reuse() -> String {
     out.join(" ")
 }
 
-/// The namespaces of `pid`, outermost first: (inode, NS_GET_ID).
+/// The namespaces of `pid`, outermost first: (inode, NS_GET_ID or 0).
 fn namespaces(pid: i32) -> io::Result<Vec<(u64, u64)>> {
-    let mut out = Vec::new();
-    let f = std::fs::File::open(format!("/proc/{pid}/ns/pid"))?;
-    let mut fd = OwnedFd::from(f);
-    loop {
-        use std::os::unix::fs::MetadataExt;
-        let ino = std::fs::File::from(fd.try_clone()?).metadata()?.ino();
-        let mut id = 0u64;
-        // SAFETY: NS_GET_ID writes one u64.
-        unsafe { libc::ioctl(fd.as_raw_fd(), procfs::NS_GET_ID as _, &mut id as *mut u64) };
-        out.push((ino, id));
-        // SAFETY: NS_GET_PARENT takes no argument.
-        let parent = unsafe { libc::ioctl(fd.as_raw_fd(), procfs::NS_GET_PARENT as _) };
-        if parent < 0 {
-            break;
-        }
-        // SAFETY: a descriptor just returned to us.
-        fd = unsafe { OwnedFd::from_raw_fd(parent) };
-    }
+    let mut out: Vec<(u64, u64)> = procfs::ns_chain(pid)?
+        .into_iter()
+        .map(|(inode, id)| (inode, id.unwrap_or(0)))
+        .collect();
     out.reverse();
     Ok(out)
 }

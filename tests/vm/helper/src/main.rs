@@ -10,13 +10,13 @@ mod isolation;
 mod report;
 
 use std::collections::BTreeMap;
-use std::ffi::CString;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
-use std::os::unix::io::AsRawFd;
 use std::process::exit;
 use std::time::{Duration, Instant};
+use support::kmod;
+use support::nest::{Nest, Options as NestOptions};
 
 const USAGE: &str = "\
 usage: vmh COMMAND ...
@@ -88,33 +88,9 @@ usage: vmh COMMAND ...
                            PID and reading it back ROUNDS times; prints ok or the mismatches
 DATA and REQUEST take the escapes \\n \\t \\\\ and \\xNN.";
 
-/// The errno's symbolic name, as the tests compare it.
+/// The errno's symbolic name, as the tests compare it (the pidns library's table).
 pub(crate) fn errno_name(e: &io::Error) -> String {
-    let n = e.raw_os_error().unwrap_or(0);
-    let name = match n {
-        libc::EPERM => "EPERM",
-        libc::ENOENT => "ENOENT",
-        libc::ESRCH => "ESRCH",
-        libc::EIO => "EIO",
-        libc::E2BIG => "E2BIG",
-        libc::EBADF => "EBADF",
-        libc::ENOMEM => "ENOMEM",
-        libc::EACCES => "EACCES",
-        libc::EFAULT => "EFAULT",
-        libc::EBUSY => "EBUSY",
-        libc::EEXIST => "EEXIST",
-        libc::EINVAL => "EINVAL",
-        libc::ENOSPC => "ENOSPC",
-        libc::ENOEXEC => "ENOEXEC",
-        libc::ERANGE => "ERANGE",
-        libc::EOVERFLOW => "EOVERFLOW",
-        libc::ESPIPE => "ESPIPE",
-        libc::EINTR => "EINTR",
-        libc::EKEYREJECTED => "EKEYREJECTED",
-        libc::ENOTTY => "ENOTTY",
-        _ => return format!("errno{n}"),
-    };
-    name.to_string()
+    pidns::errno_name(e)
 }
 
 /// Decodes the escapes \n \t \\ and \xNN.
@@ -206,29 +182,20 @@ fn writes(datas: &[String]) -> (Vec<String>, Vec<u8>) {
     (results, text)
 }
 
+/// `finit_module(KO, PARAMS)`, as insmod does it; ok or the errno name.
 fn load(ko: &str, params: &str) -> String {
-    let f = match File::open(ko) {
-        Ok(f) => f,
-        Err(e) => return errno_name(&e),
-    };
-    let params = CString::new(params).unwrap_or_default();
-    // SAFETY: a plain system call with a valid fd and a NUL-terminated string.
-    let rc = unsafe { libc::syscall(libc::SYS_finit_module, f.as_raw_fd(), params.as_ptr(), 0) };
-    if rc == 0 {
-        "ok".into()
-    } else {
-        errno_name(&io::Error::last_os_error())
-    }
+    status(kmod::load(std::path::Path::new(ko), params))
 }
 
-/// `delete_module("pidns")`, as `rmmod` does it; prints ok or the errno name.
+/// `delete_module("pidns")`, as `rmmod` does it; ok or the errno name.
 fn unload() -> String {
-    // SAFETY: a plain system call with a NUL-terminated name.
-    let rc = unsafe { libc::syscall(libc::SYS_delete_module, c"pidns".as_ptr(), libc::O_NONBLOCK) };
-    if rc == 0 {
-        "ok".into()
-    } else {
-        errno_name(&io::Error::last_os_error())
+    status(kmod::unload())
+}
+
+fn status(result: io::Result<()>) -> String {
+    match result {
+        Ok(()) => "ok".into(),
+        Err(e) => errno_name(&e),
     }
 }
 
@@ -510,81 +477,38 @@ fn stress(threads: u64, queries: u64, maxpid: u64, newest: Option<String>) -> St
         .join(" ")
 }
 
-/// Dies with the failing call's name and errno.
-fn check(what: &str, rc: libc::c_int) {
-    if rc < 0 {
-        eprintln!("vmh nest: {what}: {}", io::Error::last_os_error());
-        exit(1);
-    }
-}
-
-/// Forks; the parent waits for the child and exits with it. Returns in the child.
-fn fork_and_wait() {
-    fork_and_wait_then(|_| {});
-}
-
-/// Forks; the parent calls `before_wait` with the child's PID, then waits for the child and exits
-/// with it. Returns in the child.
-fn fork_and_wait_then(before_wait: impl FnOnce(libc::pid_t)) {
-    // SAFETY: the process is single-threaded here.
-    let pid = unsafe { libc::fork() };
-    check("fork", pid);
-    if pid > 0 {
-        before_wait(pid);
-        let mut status = 0;
-        // SAFETY: waiting for our own child.
-        unsafe { libc::waitpid(pid, &mut status, 0) };
-        exit(0);
-    }
-}
-
-fn nest(depth: u32) -> ! {
-    for level in 0..depth {
-        // This process (PID 1 of the level above, or the caller) forks the helper...
-        if level == 0 {
-            // The caller, in the initial namespace, reports the nest's host PIDs once it is up.
-            fork_and_wait_then(|helper| report::nest_pids(helper, depth));
-        } else {
-            fork_and_wait();
+/// `vmh nest DEPTH`: a process named `sleep` DEPTH PID namespaces below this one, each namespace
+/// with PID 1 in a mount namespace of its own with its own /proc, as a container has. Prints the
+/// host PIDs of every level's PID 1 and of the sleeper on one line once the nest is up, then
+/// waits to be killed; killing it, or the first PID 1, ends the whole nest (support::nest).
+fn nest(depth: &str) -> ! {
+    let Some(depth) = depth.parse::<usize>().ok().filter(|d| (1..=32).contains(d)) else {
+        eprintln!("vmh nest: DEPTH must be 1 to 32");
+        exit(2)
+    };
+    let options = NestOptions {
+        own_proc: true,
+        target_name: Some(c"sleep"),
+    };
+    match Nest::spawn(depth + 1, options) {
+        Ok(nest) => {
+            let pids: Vec<String> = nest
+                .inits
+                .iter()
+                .chain([&nest.target])
+                .map(i32::to_string)
+                .collect();
+            let mut out = io::stdout().lock();
+            let _ = writeln!(out, "{}", pids.join(" "));
+            let _ = out.flush();
+            // The nest lives as long as this process: its guard is never dropped.
+            support::sys::sleep_forever()
         }
-        // ...which moves into new PID and mount namespaces and forks the next level's PID 1.
-        // SAFETY: plain system call.
-        check("unshare", unsafe {
-            libc::unshare(libc::CLONE_NEWPID | libc::CLONE_NEWNS)
-        });
-        fork_and_wait();
-        let none = c"none";
-        let proc_ = c"proc";
-        // SAFETY: plain system calls with NUL-terminated strings.
-        unsafe {
-            check(
-                "mount --make-rprivate /",
-                libc::mount(
-                    none.as_ptr(),
-                    c"/".as_ptr(),
-                    std::ptr::null(),
-                    libc::MS_REC | libc::MS_PRIVATE,
-                    std::ptr::null(),
-                ),
-            );
-            check(
-                "mount proc",
-                libc::mount(
-                    proc_.as_ptr(),
-                    c"/proc".as_ptr(),
-                    proc_.as_ptr(),
-                    libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-                    std::ptr::null(),
-                ),
-            );
+        Err(e) => {
+            eprintln!("vmh nest: {e}");
+            exit(1)
         }
     }
-    // The deepest PID 1: its child is the sleeper.
-    let err = std::process::Command::new("sleep").arg("1000000").status();
-    if let Err(e) = err {
-        eprintln!("vmh nest: sleep: {e}");
-    }
-    exit(0)
 }
 
 fn main() {
@@ -662,7 +586,7 @@ fn main() {
                 )
             );
         }
-        "nest" => nest(arg(2).parse().unwrap_or(0)),
+        "nest" => nest(arg(2)),
         "churn" => println!(
             "{}",
             churn(
