@@ -222,7 +222,6 @@ pub fn print_tables(rows: &[Row], depth: usize) {
     print_log_cost(rows, depth);
     print_depths(rows);
     print_map(rows);
-    print_targets(rows, depth);
 }
 
 /// The paired ratios (paired.rs).
@@ -247,117 +246,6 @@ fn print_paired(rows: &[Row]) {
             format!("{:.3}–{:.3}", r.p25_us, r.p75_us),
             format!("{:.3}–{:.3}", r.min_us, r.max_us)
         );
-    }
-}
-
-/// The text interface's medians before the ioctl, in floors (README: 7.79 and 4.22 µs against a
-/// 2.38 µs floor, 3 levels, TCG on the project's machine).
-const BEFORE_SINGLE_FLOORS: f64 = 3.27;
-const BEFORE_BATCH_FLOORS: f64 = 1.77;
-
-/// The targets the project set itself (issue "Benchmark against the alternatives"), met or not.
-fn print_targets(rows: &[Row], depth: usize) {
-    let at = |m: &str| find(rows, LOOKUP, m, depth).map(|r| r.median_us);
-    let map = |m: &str| find(rows, MAP, m, 10_000).map(|r| r.median_us);
-    let Some(pidns) = at(PIDNS_LOG0) else {
-        return;
-    };
-    // (what, the measured ratio, whether it meets the target)
-    let mut checks: Vec<(String, f64, bool)> = Vec::new();
-    // Issue 17: the ioctl against every other way, on the paired ratios (paired.rs says why);
-    // without them (an older results.csv), on the lookup medians.
-    let paired = |m: &str| find(rows, PAIRED, m, depth).map(|r| r.median_us);
-    if let Some(ioctl) = at(PIDNS_IOCTL) {
-        let ratio =
-            |pair: &str, a: Option<f64>, b: Option<f64>| paired(pair).or_else(|| Some(a? / b?));
-        if let Some(r) = ratio(PAIR_NSFS, Some(ioctl), at(NSFS_PRE)) {
-            checks.push((
-                "ioctl by PID <= 0.7x the pre-opened nsfs chain".into(),
-                r,
-                r <= 0.7,
-            ));
-        }
-        if let Some(r) = ratio(PAIR_FLOOR, Some(ioctl), at(FLOOR)) {
-            checks.push(("ioctl by PID <= 0.8x the floor".into(), r, r <= 0.8));
-        }
-        if let Some(r) = ratio(PAIR_NSPID, at(NSPID), Some(ioctl)) {
-            checks.push(("ioctl by PID >= 20x faster than NSpid".into(), r, r >= 20.0));
-        }
-        if let Some(r) = ratio(PAIR_PIDFD, at(PIDNS_IOCTL_PIDFD), Some(ioctl)) {
-            checks.push(("ioctl by pidfd <= 1.1x by PID".into(), r, r <= 1.1));
-        }
-    }
-    // Issue 11: the text interface is no slower than before the ioctl came. Against the
-    // --ko-before module, timed in the same run, when there is one; else against the README's
-    // figures of that release in floors (the pipe write+read of the same run), since this
-    // machine's speed itself varies from one day to the next by more than 2x. 10 % is the spread
-    // it shows between runs.
-    if let (Some(single_before), Some(batch_before), Some(batch)) = (
-        at(PIDNS_LOG0_BEFORE),
-        at(PIDNS_BATCH_BEFORE),
-        at(PIDNS_BATCH),
-    ) {
-        for (what, now, before) in [
-            ("pidns log=0 per lookup", pidns, single_before),
-            ("pidns batch x100, per query", batch, batch_before),
-        ] {
-            let r = now / before;
-            checks.push((
-                format!("{what} <= 1.1x the --ko-before module's"),
-                r,
-                r <= 1.1,
-            ));
-        }
-    } else if let (Some(batch), Some(floor)) = (at(PIDNS_BATCH), at(FLOOR)) {
-        for (what, now, before) in [
-            ("pidns log=0 per lookup", pidns, BEFORE_SINGLE_FLOORS),
-            ("pidns batch x100, per query", batch, BEFORE_BATCH_FLOORS),
-        ] {
-            let r = now / floor / before;
-            checks.push((
-                format!("{what} <= 1.1x its cost before the ioctl ({before}x the floor)"),
-                r,
-                r <= 1.1,
-            ));
-        }
-    }
-    // Issue "Benchmark against the alternatives": the text interface.
-    if let Some(floor) = at(FLOOR) {
-        let r = pidns / floor;
-        checks.push(("pidns log=0 <= 2x the floor".into(), r, r <= 2.0));
-    }
-    if let Some(nspid) = at(NSPID) {
-        let r = nspid / pidns;
-        checks.push(("pidns log=0 >= 10x faster than NSpid".into(), r, r >= 10.0));
-    }
-    if let Some(scratch) = at(NSFS_SCRATCH) {
-        let r = scratch / pidns;
-        checks.push((
-            "pidns log=0 faster than the nsfs chain from scratch".into(),
-            r,
-            r > 1.0,
-        ));
-    }
-    if let Some(pre) = at(NSFS_PRE) {
-        let r = pidns / pre;
-        checks.push((
-            "pidns log=0 <= 1.5x the pre-opened nsfs chain".into(),
-            r,
-            r <= 1.5,
-        ));
-    }
-    if let (Some(all), Some(scan)) = (map(PIDNS_ALL), map(PROC_SCAN)) {
-        let r = scan / all;
-        checks.push((
-            "all for 10,000 processes >= 10x faster than a /proc scan".into(),
-            r,
-            r >= 10.0,
-        ));
-    }
-    println!("\nTargets ({depth} levels)");
-    for (what, ratio, met) in checks {
-        let verdict = if met { "met" } else { "MISSED" };
-        println!("  {what:<58} {ratio:>6.2}x  {verdict}");
     }
 }
 
