@@ -54,13 +54,13 @@ usage: vmh COMMAND ...
   hammer PATH DATA SECONDS [READY]
                            writes DATA in a loop for SECONDS, creating READY after the first
                            success; prints the count of successes and NAME=COUNT per errno
-  nest DEPTH               a `sleep` DEPTH PID namespaces down, each namespace with its own mount
-                           namespace and /proc. Per level: PID 1 forks a helper, the helper
-                           unshares (PID + mount namespaces) and forks the next PID 1, which
-                           mounts /proc; so PID 1 of each level stays in its own namespace's
-                           mounts (as with `unshare --pid --fork --mount-proc`). Runs until killed.
-                           Once all is up it prints one line: the host PIDs of PID 1 of levels
-                           1..DEPTH, then the sleeper's.
+  nest DEPTH               a process named `sleep` DEPTH PID namespaces down (1 to 32), the nest
+                           the bench uses too (tests/support): each level's PID 1 unshares the
+                           next PID namespace and forks its PID 1; each PID 1 has a mount
+                           namespace of its own with its namespace's /proc (as with `unshare
+                           --pid --fork --mount-proc`). Runs until killed (killing it, or PID 1
+                           of level 1, ends the nest). Once all is up it prints one line: the
+                           host PIDs of PID 1 of levels 1..DEPTH, then the sleeper's.
   log SEQ [pidns|reports]  the text of kernel log records after SEQ (see kmsg); `pidns`: only
                            pidns lines, without the out-of-tree taint notice; `reports`: only
                            lines of kernel reports (BUG, WARNING, KASAN, lockdep, RCU, ...)
