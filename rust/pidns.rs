@@ -44,34 +44,48 @@ mod query;
 mod render;
 mod request;
 
+// What differs between the kernels pidns supports (7.2, 7.3).
+mod compat;
+
 // The C edge: the /proc/pidns handlers and the ioctl.
 mod ioctl;
 mod proc_file;
 
 mod uapi;
 
-module! {
-    type: PidnsModule,
-    name: "pidns",
-    authors: ["pidns developers"],
-    description: "Shows a process's PID in every PID namespace it lives in",
-    license: "GPL",
-    params: {
-        pid: i32 {
-            default: 0,
-            description: "PID to look up at load, in the loader's PID namespace (0: none)",
-        },
-        log: bool {
-            default: true,
-            description: "Log every answer to /proc/pidns in the kernel log (pid= always logs)",
-        },
-        max_answer: usize {
-            default: crate::answer::MAX_ANSWER,
-            description:
-                "Longest answer of one request to /proc/pidns, in bytes (EOVERFLOW past it)",
-        },
-    },
+/// `module!`, with the type and "on" value of the on/off parameter `log` given: `bool` and `true`
+/// on 7.3, `u8` and `1` on 7.2, whose `module!` has no `bool` (compat.rs).
+macro_rules! pidns_module {
+    ($flag:ident, $on:tt) => {
+        module! {
+            type: PidnsModule,
+            name: "pidns",
+            authors: ["pidns developers"],
+            description: "Shows a process's PID in every PID namespace it lives in",
+            license: "GPL",
+            params: {
+                pid: i32 {
+                    default: 0,
+                    description: "PID to look up at load, in the loader's PID namespace (0: none)",
+                },
+                log: $flag {
+                    default: $on,
+                    description:
+                        "Log every answer to /proc/pidns in the kernel log (pid= always logs)",
+                },
+                max_answer: usize {
+                    default: crate::answer::MAX_ANSWER,
+                    description:
+                        "Longest answer of one request to /proc/pidns, in bytes (EOVERFLOW past it)",
+                },
+            },
+        }
+    };
 }
+#[cfg(not(pidns_7_2))]
+pidns_module!(bool, true);
+#[cfg(pidns_7_2)]
+pidns_module!(u8, 1);
 
 /// The range of `max_answer`: room for one line of the deepest chain, and at most 1 GiB.
 const MIN_MAX_ANSWER: usize = 4096;
@@ -84,17 +98,21 @@ struct PidnsModule {
 impl kernel::Module for PidnsModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         // Every parameter is checked before anything is logged or made.
-        let nr = module_parameters::pid.value();
+        let nr = compat::param(&module_parameters::pid);
         if nr < 0 {
             pr_err!("pid={nr}: a PID is a positive number\n");
             return Err(EINVAL);
         }
-        let max_answer = module_parameters::max_answer.value();
+        let max_answer = compat::param(&module_parameters::max_answer);
         if !(MIN_MAX_ANSWER..=MAX_MAX_ANSWER).contains(&max_answer) {
             pr_err!("max_answer={max_answer}: from {MIN_MAX_ANSWER} to {MAX_MAX_ANSWER} bytes\n");
             return Err(EINVAL);
         }
-        let proc_file = proc_file::ProcFile::create(module_parameters::log.value(), max_answer)?;
+        let Ok(log) = compat::flag(compat::param(&module_parameters::log)) else {
+            pr_err!("log: 0 or 1\n");
+            return Err(EINVAL);
+        };
+        let proc_file = proc_file::ProcFile::create(log, max_answer)?;
         // The chain of `pid=` is logged once the load can no longer fail, and always (`log=0`
         // and the log's budget are about `/proc/pidns`).
         if nr > 0 {

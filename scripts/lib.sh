@@ -53,8 +53,8 @@ config_fragments() {
 	case "$PIDNS_KERNEL" in
 	base) ;;
 	debug) echo "$PIDNS_ROOT/kernel/debug.config" ;;
-	debian) die "PIDNS_KERNEL=debian has no config fragments (it is Debian's own kernel)" ;;
-	*) die "PIDNS_KERNEL must be base, debug or debian, not '$PIDNS_KERNEL'" ;;
+	debian | debian:?*) die "PIDNS_KERNEL=$PIDNS_KERNEL has no config fragments (it is Debian's own kernel)" ;;
+	*) die "PIDNS_KERNEL must be base, debug, debian or debian:<release>, not '$PIDNS_KERNEL'" ;;
 	esac
 }
 
@@ -172,27 +172,120 @@ apt_update() {
 # Options for mmdebstrap's own apt: the same acceptance of an expired Release file.
 MMDEBSTRAP_APT_OPTS=(--aptopt='Acquire::Check-Valid-Until "false"')
 
-# --- Debian's own kernel (PIDNS_KERNEL=debian) ----------------------------------------------------
-# trixie-backports' linux-image-7.3.4+deb13-amd64 7.3.4-1~bpo13+1: the packages it is made of,
-# pinned by SHA-256 (from the signed index of 2026-12), and the trixie toolchain it was built with
-# (CONFIG_RUSTC_VERSION_TEXT, CONFIG_BINDGEN_VERSION_TEXT, CONFIG_CC_VERSION_TEXT).
-DEBIAN_KREL=7.3.4+deb13-amd64
-DEBIAN_KPKG_VERSION=7.3.4-1~bpo13+1
-DEBIAN_DEBS=(
-	"linux-binary-7.3.4+deb13-amd64 7e3248d03a84dcdda88c567aa8c4038f2e7795d2dd167b112c56f8901b6f513f"
-	"linux-modules-7.3.4+deb13-amd64 b3ea01922c9f133767a83cf6891c19b3693858ded617bf22d1e34f95382c08ea"
-	"linux-base-7.3.4+deb13-amd64 5663505495b5c90be94af42105c7b28629802516779102dac48d5a00cc00fccf"
-	"linux-headers-7.3.4+deb13-amd64 1c43249a7b98aee4af60f2b822ddb04a9e96c1c9e8b013e5f74d3d9faf318699"
-	"linux-headers-7.3.4+deb13-common 886647d4a7b05d2aedd22f8e16917c5b75e97e8946966d6bac48962c40b19a06"
-	"linux-kbuild-7.3.4+deb13 248cce12d48862f7d38ca51efdb759c031192543d144f18bd36a5df37f156244"
+# --- Debian's own kernels (PIDNS_KERNEL=debian or debian:<release>) ---------------------------
+# Every amd64 kernel Debian builds with Rust (CONFIG_RUST=y), each with the packages it is made of
+# pinned by SHA-256 (from the signed indexes of 2026-12), the root whose packages carry exactly the
+# toolchain it was built with (its .config's RUSTC_VERSION_TEXT, BINDGEN_VERSION_TEXT and
+# CC_VERSION_TEXT), and the linux-source package of its version (scripts/rust-meta builds the Rust
+# metadata the headers lack from it). PIDNS_KERNEL=debian is the first.
+#   release                  package version    suite             root    source package
+DEBIAN_KERNELS=(
+	"7.3.4+deb13-amd64        7.3.4-1~bpo13+1   trixie-backports  trixie  linux-source-7.3"
+	"7.3.4+deb13-cloud-amd64  7.3.4-1~bpo13+1   trixie-backports  trixie  linux-source-7.3"
+	"7.3.4+deb13-rt-amd64     7.3.4-1~bpo13+1   trixie-backports  trixie  linux-source-7.3"
+	"7.2.12+deb13-amd64       7.2.12-1~bpo13+1  trixie-backports  trixie  linux-source-7.2"
+	"7.2.13+deb14-amd64       7.2.13-1          sid               sid     linux-source-7.2"
 )
-# trixie's packages that carry exactly that toolchain, then what else building the metadata (and
-# scripts/check's clippy run) needs.
-DEBIAN_TOOLCHAIN=(gcc-14=14.2.0-19 rustc=1.85.1+dfsg1-1+deb13u1 rust-src=1.85.1+dfsg1-1+deb13u1
-	bindgen=0.71.1-6 libclang-19-dev=1:19.1.7-3+b1 dwarves=1.30-1)
-DEBIAN_BUILD_DEPS=(make flex bison bc libelf-dev libssl-dev openssl cpio kmod python3
+# SHA-256 of every package above: "package=version sha256".
+DEBIAN_PINS=(
+	"linux-binary-7.3.4+deb13-amd64=7.3.4-1~bpo13+1 7e3248d03a84dcdda88c567aa8c4038f2e7795d2dd167b112c56f8901b6f513f"
+	"linux-modules-7.3.4+deb13-amd64=7.3.4-1~bpo13+1 b3ea01922c9f133767a83cf6891c19b3693858ded617bf22d1e34f95382c08ea"
+	"linux-base-7.3.4+deb13-amd64=7.3.4-1~bpo13+1 5663505495b5c90be94af42105c7b28629802516779102dac48d5a00cc00fccf"
+	"linux-headers-7.3.4+deb13-amd64=7.3.4-1~bpo13+1 1c43249a7b98aee4af60f2b822ddb04a9e96c1c9e8b013e5f74d3d9faf318699"
+	"linux-binary-7.3.4+deb13-cloud-amd64=7.3.4-1~bpo13+1 c4fbc8e404958693b28825474c20742d70594d65ca58aea7be6a279c81eb6fa0"
+	"linux-modules-7.3.4+deb13-cloud-amd64=7.3.4-1~bpo13+1 359f04c363b7d3c5f9ce999ccb7351e00cc8eec0a30d6bc1cda37734987fc43d"
+	"linux-base-7.3.4+deb13-cloud-amd64=7.3.4-1~bpo13+1 e08baa43706ba6e8daff58029b039f46beecfb3b3750c6fa0d6d5ca508a46a43"
+	"linux-headers-7.3.4+deb13-cloud-amd64=7.3.4-1~bpo13+1 7cd1d71ea5c0dd03f1288767a9d489a02324cedcce17549971604f50450ccb3c"
+	"linux-binary-7.3.4+deb13-rt-amd64=7.3.4-1~bpo13+1 7046cf548f57392d29006037c300a764bde1793907bcc8facbc153486dffda2f"
+	"linux-modules-7.3.4+deb13-rt-amd64=7.3.4-1~bpo13+1 d56bd15446c747223e144c1cc30fb2f6c6f9793f24a91efeb7ea62b772c66982"
+	"linux-base-7.3.4+deb13-rt-amd64=7.3.4-1~bpo13+1 1d9b533798a82098ed6c6df33b577d3aff204f6ba315abf77cf2904a20e32c14"
+	"linux-headers-7.3.4+deb13-rt-amd64=7.3.4-1~bpo13+1 5b4a2ea376ad328afdad4bafaa370060d5876cbe53aa0ff2d4976bfe7155b464"
+	"linux-headers-7.3.4+deb13-common=7.3.4-1~bpo13+1 886647d4a7b05d2aedd22f8e16917c5b75e97e8946966d6bac48962c40b19a06"
+	"linux-kbuild-7.3.4+deb13=7.3.4-1~bpo13+1 248cce12d48862f7d38ca51efdb759c031192543d144f18bd36a5df37f156244"
+	"linux-source-7.3=7.3.4-1~bpo13+1 703e369ddd4cce971452f5a593ee55df3a5c10c83caf0fa0df039633ed181ee3"
+	"linux-binary-7.2.12+deb13-amd64=7.2.12-1~bpo13+1 0d916c7f1310a7cb0567f235785d1c4511d894eb95e9810a2bc1f67e7ec18c2f"
+	"linux-modules-7.2.12+deb13-amd64=7.2.12-1~bpo13+1 abd8aad34e82ae541ec596eafa9ac84bbcddf943c5de051d330516c3dff395d6"
+	"linux-base-7.2.12+deb13-amd64=7.2.12-1~bpo13+1 51c6a66bf190239492b16354c6212969d597220c3dbec1deacdab9dc151916f0"
+	"linux-headers-7.2.12+deb13-amd64=7.2.12-1~bpo13+1 f4a0369d09122cf77410d651d7a1ecba8a861970013d566aafd79cdb7d261dd8"
+	"linux-headers-7.2.12+deb13-common=7.2.12-1~bpo13+1 8456354805802dd3f44839693e5eb966fc75ac1ef5af4a7ffb0b368245580ce5"
+	"linux-kbuild-7.2.12+deb13=7.2.12-1~bpo13+1 7b8867533c2fb100dacded82c2d2b4fc548841980f691b807d2d0b7d418f7356"
+	"linux-source-7.2=7.2.12-1~bpo13+1 73ca6c22599ba411ab3179642d33501ca2c90174e13c3c8d86e996ea1cbf2a8f"
+	"linux-binary-7.2.13+deb14-amd64=7.2.13-1 fb8cd0ade4ef82d9dde1dcf183d4bf4033db1b549b0acc9973855ad9cc48c4f5"
+	"linux-modules-7.2.13+deb14-amd64=7.2.13-1 a37a3d200915c4cf524e90c81bbb2a8b683d292cd00873e89c23b2ef32b1bf11"
+	"linux-base-7.2.13+deb14-amd64=7.2.13-1 2b2d3c6e224358c60974d0bc87461da99a85733eb1fec035b5167582c3bede2b"
+	"linux-headers-7.2.13+deb14-amd64=7.2.13-1 ca62a68d18f87235d0c32b1a3e129f9cb7859ac5e6a0c95574081f02faed8573"
+	"linux-headers-7.2.13+deb14-common=7.2.13-1 5067c68cf803b385f72e6ea530cfbb9226f5eb91bfb7e256b6fcb4f87fd6279c"
+	"linux-kbuild-7.2.13+deb14=7.2.13-1 0cecebac12f863b32f0b0a5b48b3b762240ff614603e9d8fd550fc095de0e610"
+	"linux-source-7.2=7.2.13-1 30a8c5fc63f9028a62e6d7b3f7f43bee67425dbce2a05fceba83f9b87c92083d"
+)
+# The roots: the packages that carry each toolchain exactly, and the libclang its bindgen loads
+# (rust_is_available checks it; a wrong LIBCLANG_PATH makes olddefconfig drop CONFIG_RUST).
+DEBIAN_ROOT_TOOLCHAIN_trixie=(gcc-14=14.2.0-19 rustc=1.85.1+dfsg1-1+deb13u1
+	rust-src=1.85.1+dfsg1-1+deb13u1 bindgen=0.71.1-6 libclang-19-dev=1:19.1.7-3+b1 dwarves=1.30-1
 	rust-clippy=1.85.1+dfsg1-1+deb13u1)
+DEBIAN_ROOT_LIBCLANG_trixie=/usr/lib/llvm-19/lib
+DEBIAN_ROOT_TOOLCHAIN_sid=(gcc-16=16.2.0-4 rustc=1.97.1+dfsg1-1 rust-src=1.97.1+dfsg1-1
+	bindgen=0.72.1-1+b3 libclang-21-dev=1:21.1.8-14 dwarves=1.32-1 rust-clippy=1.97.1+dfsg1-1)
+DEBIAN_ROOT_LIBCLANG_sid=/usr/lib/llvm-21/lib
+# What else building the metadata and the module needs, in every root.
+DEBIAN_BUILD_DEPS=(make flex bison bc libelf-dev libssl-dev openssl cpio kmod python3 xz-utils)
 
-# The cache of one Debian kernel release: its packages, the trixie root with its toolchain, the
-# metadata build directory and the boot tree.
+# debian_kernel [RELEASE]: selects one kernel of DEBIAN_KERNELS (default: PIDNS_KERNEL's, see
+# debian_release) and sets DEBIAN_KREL, DEBIAN_KPKG_VERSION, DEBIAN_SUITE, DEBIAN_ROOT (trixie or
+# sid), DEBIAN_TOOLCHAIN, DEBIAN_LIBCLANG, DEBIAN_DEBS ("package sha256" for each package of the
+# kernel) and DEBIAN_SOURCE ("package version sha256 suite").
+debian_kernel() {
+	local rel=${1:-$(debian_release)} entry r v suite root src flav common kbuild pkg
+	for entry in "${DEBIAN_KERNELS[@]}"; do
+		read -r r v suite root src <<<"$entry"
+		[ "$r" = "$rel" ] || continue
+		DEBIAN_KREL=$r DEBIAN_KPKG_VERSION=$v DEBIAN_SUITE=$suite DEBIAN_ROOT=$root
+		local -n toolchain="DEBIAN_ROOT_TOOLCHAIN_$root" libclang="DEBIAN_ROOT_LIBCLANG_$root"
+		DEBIAN_TOOLCHAIN=("${toolchain[@]}")
+		DEBIAN_LIBCLANG=$libclang
+		# 7.3.4+deb13-cloud-amd64 -> linux-headers-7.3.4+deb13-common, linux-kbuild-7.3.4+deb13
+		flav=${r%-amd64}
+		common=${flav%%+*}+$(cut -d- -f1 <<<"${flav#*+}")
+		kbuild=$common
+		DEBIAN_DEBS=()
+		for pkg in "linux-binary-$r" "linux-modules-$r" "linux-base-$r" "linux-headers-$r" \
+			"linux-headers-$common-common" "linux-kbuild-$kbuild"; do
+			DEBIAN_DEBS+=("$pkg $(debian_pin "$pkg=$v")")
+		done
+		DEBIAN_SOURCE="$src $v $(debian_pin "$src=$v") $suite"
+		return 0
+	done
+	die "Debian kernel '$rel' is not one pidns supports; these are: $(debian_releases | xargs)"
+}
+
+# The SHA-256 pinned for "package=version".
+debian_pin() {
+	local entry
+	for entry in "${DEBIAN_PINS[@]}"; do
+		[ "${entry%% *}" = "$1" ] && { echo "${entry#* }"; return 0; }
+	done
+	die "no SHA-256 pin for $1 (scripts/lib.sh: DEBIAN_PINS)"
+}
+
+# The releases of DEBIAN_KERNELS, one a line.
+debian_releases() { printf '%s\n' "${DEBIAN_KERNELS[@]}" | awk '{ print $1 }'; }
+
+# The Debian kernel PIDNS_KERNEL names: debian is the first of DEBIAN_KERNELS, debian:<release>
+# that release.
+debian_release() {
+	case "$PIDNS_KERNEL" in
+	debian) debian_releases | head -n 1 ;;
+	debian:?*) echo "${PIDNS_KERNEL#debian:}" ;;
+	*) die "PIDNS_KERNEL=$PIDNS_KERNEL is not a Debian kernel" ;;
+	esac
+}
+
+# Whether PIDNS_KERNEL names a Debian kernel.
+is_debian_kernel() { [[ $PIDNS_KERNEL == debian || $PIDNS_KERNEL == debian:?* ]]; }
+
+# The cache of one Debian kernel release: its packages, the metadata build directory and the boot
+# tree.
 debian_dir() { printf '%s/debian/%s\n' "$PIDNS_CACHE" "${1:-$DEBIAN_KREL}"; }
+
+# The root of one toolchain (trixie or sid), shared by the kernels built with it.
+debian_root_dir() { printf '%s/debian/root-%s\n' "$PIDNS_CACHE" "${1:-$DEBIAN_ROOT}"; }

@@ -31,6 +31,16 @@ load pid=-5 >/dev/null
 assert_eq "pid=-5: the kernel log says a PID is positive" \
 	"pidns: pid=-5: a PID is a positive number" "$(log_pidns)"
 
+# log= is on or off on every kernel: a bool on 7.3, a number 0 or 1 on 7.2 (rust/compat.rs).
+for good in 0 1; do
+	assert_eq "load with log=$good succeeds" ok "$(load "log=$good")"
+	unload
+done
+for bad in 2 abc; do
+	assert_eq "load with log='$bad' is refused with EINVAL" EINVAL "$(load "log=$bad")"
+	assert "load with log='$bad' leaves no module behind" test ! -e "$PROC"
+done
+
 missing=$(unused_pid)
 log_mark
 assert_eq "load with a PID no process has succeeds" ok "$(load "pid=$missing")"
