@@ -9,7 +9,8 @@
 #   make bench       pidns against NSpid, pidfd and nsfs, in a VM on the plain kernel
 #   make check       rustfmt, clippy and shellcheck only
 #   make clean       remove build output from the repository
-#   make install     build pidns.ko for the running kernel and install it (updates/, depmod)
+#   make install     build pidns.ko for the running kernel and install it (updates/, depmod),
+#                    and the pidns command and its man page under $(DESTDIR)$(PREFIX)
 #   make KDIR=/path/to/linux   build against your own Rust-enabled kernel tree or headers
 #                    (Debian's headers, which lack the Rust metadata, get it from scripts/rust-meta)
 
@@ -31,7 +32,11 @@ export PIDNS_KERNEL
 
 # make install: installs the pidns.ko already built (so `sudo make install` after `make` does not
 # rebuild as root); without one, builds it for the running kernel unless KDIR is given.
+# INSTALL_ONLY=1 given on the command line builds nothing (the command neither, below).
 ifeq ($(MAKECMDGOALS),install)
+ifndef INSTALL_ONLY
+INSTALL_BUILDS_CLI := 1
+endif
 ifneq ($(wildcard pidns.ko),)
 INSTALL_ONLY := 1
 else ifeq ($(origin KDIR),undefined)
@@ -74,9 +79,14 @@ all: pidns.ko
 pidns.ko:
 	$(KRUN) $(MAKE) -C $(KDIR) M=$(CURDIR) $(KFLAGS) modules
 
+# The command and its man page go under $(DESTDIR)$(PREFIX); DESTDIR stages the module too.
+PREFIX ?= /usr/local
+INSTALL_MOD_PATH ?= $(DESTDIR)
+PIDNS_CLI ?= cli/target/x86_64-unknown-linux-gnu/release/pidns
+
 # Into /lib/modules/<the release pidns.ko was built for>/updates (under INSTALL_MOD_PATH if set),
 # then depmod, so that `modprobe pidns pid=N` finds it.
-install: $(if $(INSTALL_ONLY),,pidns.ko)
+install: $(if $(INSTALL_ONLY),,pidns.ko) install-cli
 	@rel=$$(/sbin/modinfo -F vermagic pidns.ko | cut -d' ' -f1) && \
 	if [ -z "$(INSTALL_MOD_PATH)" ] && [ "$$rel" != "$$(uname -r)" ]; then \
 		echo "error: pidns.ko is built for Linux $$rel, not the running $$(uname -r):" \
@@ -85,6 +95,21 @@ install: $(if $(INSTALL_ONLY),,pidns.ko)
 	install -D -m 0644 pidns.ko "$$dest/pidns.ko" && \
 	/sbin/depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) "$$rel" && \
 	echo "installed $$dest/pidns.ko (depmod $$rel): modprobe pidns pid=N"
+
+# The static pidns command, stripped, and pidns(1). It is built first (cargo: a no-op when up to
+# date) unless INSTALL_ONLY=1 or the tree is not the caller's: `sudo make install` installs what
+# the user built, leaving no root-owned files in cli/target.
+install-cli:
+	@if [ -n "$(INSTALL_BUILDS_CLI)" ] && [ -O cli ] && command -v cargo >/dev/null; then \
+		(cd cli && cargo build --release --quiet) || exit 1; fi; \
+	if [ ! -x "$(PIDNS_CLI)" ]; then \
+		echo "error: no $(PIDNS_CLI): build it first: (cd cli && cargo build --release)" >&2; \
+		exit 1; fi; \
+	bin="$(DESTDIR)$(PREFIX)/bin" man="$(DESTDIR)$(PREFIX)/share/man/man1" && \
+	install -D -m 0755 -s "$(PIDNS_CLI)" "$$bin/pidns" && \
+	install -d "$$man" && gzip -9n <cli/pidns.1 >"$$man/pidns.1.gz" && \
+	chmod 0644 "$$man/pidns.1.gz" && \
+	echo "installed $$bin/pidns and $$man/pidns.1.gz"
 
 check: pidns.ko
 	scripts/check
@@ -104,4 +129,4 @@ clean:
 		tests/vm/*.o tests/vm/.*.cmd tests/vm/*.ko tests/vm/*.mod tests/vm/*.mod.c \
 		modules.order Module.symvers .tmp_versions tests/host/target tests/vm/helper/target bench/target cli/target
 
-.PHONY: all pidns.ko install check demo test bench clean
+.PHONY: all pidns.ko install install-cli check demo test bench clean
