@@ -84,9 +84,18 @@ PREFIX ?= /usr/local
 INSTALL_MOD_PATH ?= $(DESTDIR)
 PIDNS_CLI ?= cli/target/x86_64-unknown-linux-gnu/release/pidns
 
-# Into /lib/modules/<the release pidns.ko was built for>/updates (under INSTALL_MOD_PATH if set),
-# then depmod, so that `modprobe pidns pid=N` finds it.
-install: $(if $(INSTALL_ONLY),,pidns.ko) install-cli
+# First the command is there (built unless INSTALL_ONLY=1 was given or the tree is not the
+# caller's: cargo is a no-op when it is up to date, and `sudo make install` installs what the user
+# built, leaving no root-owned files in cli/target), so that nothing is installed when it is not.
+# Then pidns.ko into /lib/modules/<the release it was built for>/updates (under INSTALL_MOD_PATH if
+# set) and depmod, so that `modprobe pidns pid=N` finds it; then the stripped static command and
+# pidns(1) under $(DESTDIR)$(PREFIX).
+install: $(if $(INSTALL_ONLY),,pidns.ko)
+	@if [ -n "$(INSTALL_BUILDS_CLI)" ] && [ -O cli ] && command -v cargo >/dev/null; then \
+		(cd cli && cargo build --release --quiet) || exit 1; fi; \
+	if [ ! -x "$(PIDNS_CLI)" ]; then \
+		echo "error: no $(PIDNS_CLI): build it first: (cd cli && cargo build --release)" >&2; \
+		exit 1; fi
 	@rel=$$(/sbin/modinfo -F vermagic pidns.ko | cut -d' ' -f1) && \
 	if [ -z "$(INSTALL_MOD_PATH)" ] && [ "$$rel" != "$$(uname -r)" ]; then \
 		echo "error: pidns.ko is built for Linux $$rel, not the running $$(uname -r):" \
@@ -95,17 +104,7 @@ install: $(if $(INSTALL_ONLY),,pidns.ko) install-cli
 	install -D -m 0644 pidns.ko "$$dest/pidns.ko" && \
 	/sbin/depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) "$$rel" && \
 	echo "installed $$dest/pidns.ko (depmod $$rel): modprobe pidns pid=N"
-
-# The static pidns command, stripped, and pidns(1). It is built first (cargo: a no-op when up to
-# date) unless INSTALL_ONLY=1 or the tree is not the caller's: `sudo make install` installs what
-# the user built, leaving no root-owned files in cli/target.
-install-cli:
-	@if [ -n "$(INSTALL_BUILDS_CLI)" ] && [ -O cli ] && command -v cargo >/dev/null; then \
-		(cd cli && cargo build --release --quiet) || exit 1; fi; \
-	if [ ! -x "$(PIDNS_CLI)" ]; then \
-		echo "error: no $(PIDNS_CLI): build it first: (cd cli && cargo build --release)" >&2; \
-		exit 1; fi; \
-	bin="$(DESTDIR)$(PREFIX)/bin" man="$(DESTDIR)$(PREFIX)/share/man/man1" && \
+	@bin="$(DESTDIR)$(PREFIX)/bin" man="$(DESTDIR)$(PREFIX)/share/man/man1" && \
 	install -D -m 0755 -s "$(PIDNS_CLI)" "$$bin/pidns" && \
 	install -d "$$man" && gzip -9n <cli/pidns.1 >"$$man/pidns.1.gz" && \
 	chmod 0644 "$$man/pidns.1.gz" && \
@@ -129,4 +128,4 @@ clean:
 		tests/vm/*.o tests/vm/.*.cmd tests/vm/*.ko tests/vm/*.mod tests/vm/*.mod.c \
 		modules.order Module.symvers .tmp_versions tests/host/target tests/vm/helper/target bench/target cli/target
 
-.PHONY: all pidns.ko install install-cli check demo test bench clean
+.PHONY: all pidns.ko install check demo test bench clean
