@@ -24,16 +24,17 @@ hidepid_nobody() {
 }
 # new_pidns [--mount-proc]: in a new PID namespace whose PID 1 is bash, PIDs are used up until
 # the next is one that /proc (without --mount-proc: the host's) has no process for; then
-# pidns --all runs as that PID. Prints "pid 1 (bash) level L|pid N (pidns) level L|" from
-# pidns's first lines, and what it should be, "N".
+# pidns --all runs as that PID N. Prints "next N|" and, from pidns's first lines,
+# "pid 1 (bash) level L|pid N (pidns) level L|".
 new_pidns() {
 	# shellcheck disable=SC2016 # the inner bash expands them
 	unshare --pid --fork "$@" bash -c 'p=1
 		while [ -e /proc/$((p + 1)) ]; do (:) & p=$!; wait $p; done
 		echo "next $((p + 1))"
-		"$0" --all; exit $?' "$PIDNS" 2>&1 | grep -E '^(pid|next) ' | cut -d' ' -f1-5 | tr '\n' '|'
+		"$0" --all; exit $?' "$PIDNS" 2>&1 |
+		grep -E '^(pid|next) ' | cut -d' ' -f1-5 | tr '\n' '|'
 }
-# ioctls FILE: how many PIDNS_GET_CHAIN an `strace -e trace=ioctl -o FILE` saw (_IOC(RW, 0xb9, 1, 0)).
+# ioctls FILE: how many PIDNS_GET_CHAIN (_IOC(RW, 0xb9, 1, 0)) `strace -e trace=ioctl -o FILE` saw.
 ioctls() { grep -cE '0xb9, 0x1, 0|0xc000b901' "$1"; }
 # json_comm_check: reads JSON Lines on stdin; prints "ok" when each line is valid UTF-8 with no
 # control character, parses as JSON, and its comm is /proc/QUERY/comm decoded as Python's
@@ -146,15 +147,17 @@ for ((i = 2; i <= $#; i += 2)); do
 	err=$(</tmp/pidns-err)
 	echo "${err//[[:cntrl:]]/\\n}|$rc|$out"
 done'
-mapfile -t usage_got < <(strace -f -qq -e trace=open,openat -o /tmp/pidns-opens bash -c "$run_usage" "$PIDNS" "${usage[@]}")
+mapfile -t usage_got < <(strace -f -qq -e trace=open,openat -o /tmp/pidns-opens \
+	bash -c "$run_usage" "$PIDNS" "${usage[@]}")
 for ((i = 0; i < ${#usage[@]}; i += 2)); do
 	assert_eq "usage error (pidns ${usage[i + 1]}): exit 2, said" \
 		"pidns: ${usage[i]}\\nTry 'pidns --help'.|2|" "${usage_got[i / 2]-}"
 done
-assert_eq "usage errors: /proc/pidns never opened (strace, which saw the cases' redirections)" "0 yes" \
-	"$(grep -c /proc/pidns /tmp/pidns-opens) $(grep -q /tmp/pidns-err /tmp/pidns-opens && echo yes)"
-assert_eq "--version: pidns and cli/Cargo.toml's version, exit 0" \
-	"pidns $(sed -n 's/^version = "\(.*\)"$/\1/p' "$REPO/cli/Cargo.toml" | head -1) 0" "$("$PIDNS" --version) $?"
+assert_eq "usage errors: /proc/pidns never opened (strace, which saw the cases' redirections)" \
+	"0 yes" "$(grep -c /proc/pidns /tmp/pidns-opens) $(grep -q pidns-err /tmp/pidns-opens && echo yes)"
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$REPO/cli/Cargo.toml" | head -1)
+out=$("$PIDNS" --version)
+assert_eq "--version: pidns and cli/Cargo.toml's version, exit 0" "pidns $version 0" "$out $?"
 assert_eq "--help names -v, --json as JSON Lines and --" "3" \
 	"$("$PIDNS" --help | grep -cE '^  (-v, --verbose|--json +JSON Lines|-- +the arguments)')"
 assert_eq "-- ends the options: pidns -- PID" "$want" "$("$PIDNS" -- "$t")"
@@ -168,13 +171,14 @@ nobody_checks() { # STATE (the module loaded or not)
 	local out rc
 	out=$(as_nobody "$PIDNS" "$t" 2>&1)
 	rc=$?
-	assert_eq "not root, $1: the PIDs, unknown namespaces as ns pid:[?], exit 0" "$want_nobody 0" "$out $rc"
+	assert_eq "not root, $1: the PIDs, unknown namespaces as ns pid:[?], exit 0" \
+		"$want_nobody 0" "$out $rc"
 	assert_eq "not root, $1: --verbose says why not the module" \
 		"pidns: source: proc (/proc/PID/status, /proc/PID/ns/pid): /proc/pidns: $2" \
 		"$(as_nobody "$PIDNS" -v "$t" 2>&1 >/dev/null)"
 	out=$(as_nobody "$PIDNS" --json "$t")
 	assert_eq "not root, $1: --json has null for the unknown namespaces" \
-		"$(join_by , "${nrs[@]}") 0,1,2,3 ${inums[0]},None,None,None $(cut -d, -f1 <<<"$ids"),None,None,None" \
+		"$(join_by , "${nrs[@]}") 0,1,2,3 ${inums[0]},None,None,None ${ids%%,*},None,None,None" \
 		"$("$PY" -c '
 import json, sys
 L = json.loads(sys.argv[1])["levels"]
