@@ -9,7 +9,8 @@
 #   make bench       pidns against NSpid, pidfd and nsfs, in a VM on the plain kernel
 #   make check       rustfmt, clippy and shellcheck only
 #   make clean       remove build output from the repository
-#   make install     build pidns.ko for the running kernel and install it (updates/, depmod)
+#   make install     build pidns.ko for the running kernel and install it (updates/, depmod),
+#                    and the pidns command and its man page under $(DESTDIR)$(PREFIX)
 #   make KDIR=/path/to/linux   build against your own Rust-enabled kernel tree or headers
 #                    (Debian's headers, which lack the Rust metadata, get it from scripts/rust-meta)
 
@@ -31,7 +32,11 @@ export PIDNS_KERNEL
 
 # make install: installs the pidns.ko already built (so `sudo make install` after `make` does not
 # rebuild as root); without one, builds it for the running kernel unless KDIR is given.
+# INSTALL_ONLY=1 given on the command line builds nothing (the command neither, below).
 ifeq ($(MAKECMDGOALS),install)
+ifndef INSTALL_ONLY
+INSTALL_BUILDS_CLI := 1
+endif
 ifneq ($(wildcard pidns.ko),)
 INSTALL_ONLY := 1
 else ifeq ($(origin KDIR),undefined)
@@ -74,9 +79,23 @@ all: pidns.ko
 pidns.ko:
 	$(KRUN) $(MAKE) -C $(KDIR) M=$(CURDIR) $(KFLAGS) modules
 
-# Into /lib/modules/<the release pidns.ko was built for>/updates (under INSTALL_MOD_PATH if set),
-# then depmod, so that `modprobe pidns pid=N` finds it.
+# The command and its man page go under $(DESTDIR)$(PREFIX); DESTDIR stages the module too.
+PREFIX ?= /usr/local
+INSTALL_MOD_PATH ?= $(DESTDIR)
+PIDNS_CLI ?= target/x86_64-unknown-linux-gnu/release/pidns
+
+# First the command is there (built unless INSTALL_ONLY=1 was given or the tree is not the
+# caller's: cargo is a no-op when it is up to date, and `sudo make install` installs what the user
+# built, leaving no root-owned files in target/), so that nothing is installed when it is not.
+# Then pidns.ko into /lib/modules/<the release it was built for>/updates (under INSTALL_MOD_PATH if
+# set) and depmod, so that `modprobe pidns pid=N` finds it; then the stripped static command and
+# pidns(1) under $(DESTDIR)$(PREFIX).
 install: $(if $(INSTALL_ONLY),,pidns.ko)
+	@if [ -n "$(INSTALL_BUILDS_CLI)" ] && [ -O . ] && command -v cargo >/dev/null; then \
+		cargo build --release --quiet -p pidns || exit 1; fi; \
+	if [ ! -x "$(PIDNS_CLI)" ]; then \
+		echo "error: no $(PIDNS_CLI): build it first: cargo build --release -p pidns" >&2; \
+		exit 1; fi
 	@rel=$$(/sbin/modinfo -F vermagic pidns.ko | cut -d' ' -f1) && \
 	if [ -z "$(INSTALL_MOD_PATH)" ] && [ "$$rel" != "$$(uname -r)" ]; then \
 		echo "error: pidns.ko is built for Linux $$rel, not the running $$(uname -r):" \
@@ -85,6 +104,11 @@ install: $(if $(INSTALL_ONLY),,pidns.ko)
 	install -D -m 0644 pidns.ko "$$dest/pidns.ko" && \
 	/sbin/depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) "$$rel" && \
 	echo "installed $$dest/pidns.ko (depmod $$rel): modprobe pidns pid=N"
+	@bin="$(DESTDIR)$(PREFIX)/bin" man="$(DESTDIR)$(PREFIX)/share/man/man1" && \
+	install -D -m 0755 -s "$(PIDNS_CLI)" "$$bin/pidns" && \
+	install -d "$$man" && gzip -9n <cli/pidns.1 >"$$man/pidns.1.gz" && \
+	chmod 0644 "$$man/pidns.1.gz" && \
+	echo "installed $$bin/pidns and $$man/pidns.1.gz"
 
 check: pidns.ko
 	scripts/check

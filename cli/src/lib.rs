@@ -99,10 +99,19 @@ pub struct Level {
     /// The namespace's depth (0: the initial one); `None` when it cannot be known (the /proc
     /// fallback, asked from inside a PID namespace).
     pub level: Option<u32>,
-    /// The namespace's inode: `readlink /proc/PID/ns/pid` shows `pid:[ns_inum]`.
+    /// The namespace's inode: `readlink /proc/PID/ns/pid` shows `pid:[ns_inum]`; 0 when it
+    /// cannot be known (the /proc fallback without access to `/proc/PID/ns/pid`: no
+    /// namespace has inode 0). [`Level::ns`] says it as an `Option`.
     pub ns_inum: u64,
     /// The namespace's 64-bit id (never reused), where the kernel has one.
     pub ns_id: Option<u64>,
+}
+
+impl Level {
+    /// The namespace's inode, `None` where it cannot be known (`ns_inum` 0).
+    pub fn ns(&self) -> Option<u64> {
+        (self.ns_inum != 0).then_some(self.ns_inum)
+    }
 }
 
 /// A process's PIDs from the caller's PID namespace down to its own, outermost first (the order
@@ -150,31 +159,26 @@ pub enum Asker {
 }
 
 impl Asker {
-    /// The module if `prefer` allows, `/proc/pidns` opens and it knows `PIDNS_GET_CHAIN`; the
-    /// reason it was not used otherwise (`None` if it was not tried).
+    /// The module if `prefer` allows and `/proc/pidns` opens; else /proc, after checking that
+    /// it is the caller's own PID namespace's ([`procfs::check_own_proc`]: another's would
+    /// answer for other processes). Also returns why the module was not used (`None` if it was
+    /// not tried).
     ///
-    /// A `/proc/pidns` without the ioctl (a pidns.ko older than it) answers `ENOTTY`: with
-    /// [`Prefer::Any`] that is found out once, by asking for the caller itself, and /proc is
-    /// used instead.
+    /// Nothing is asked here: a `/proc/pidns` without the ioctl (a pidns.ko older than it)
+    /// answers the first real query `ENOTTY` ([`no_ioctl`]), and [`lookup`] then asks /proc.
     pub fn open(prefer: Prefer) -> io::Result<(Asker, Option<io::Error>)> {
         match prefer {
-            Prefer::Proc => Ok((Asker::Proc, None)),
+            Prefer::Proc => {
+                procfs::check_own_proc()?;
+                Ok((Asker::Proc, None))
+            }
             Prefer::Module => Ok((Asker::Module(Module::open()?), None)),
             Prefer::Any => match Module::open() {
-                Ok(mut m) => {
-                    let me = i32::try_from(std::process::id()).unwrap_or(i32::MAX);
-                    match m.chain(&Query::pid(me)) {
-                        Err(e) if e.raw_os_error() == Some(libc::ENOTTY) => Ok((
-                            Asker::Proc,
-                            Some(io::Error::new(
-                                e.kind(),
-                                format!("{e}: this pidns.ko has no PIDNS_GET_CHAIN (older)"),
-                            )),
-                        )),
-                        _ => Ok((Asker::Module(m), None)),
-                    }
+                Ok(m) => Ok((Asker::Module(m), None)),
+                Err(e) => {
+                    procfs::check_own_proc()?;
+                    Ok((Asker::Proc, Some(e)))
                 }
-                Err(e) => Ok((Asker::Proc, Some(e))),
             },
         }
     }
@@ -195,11 +199,23 @@ impl Asker {
     }
 }
 
-/// Looks `query` up through the module when it is there, else through /proc.
+/// Whether `e`, from the module, says that this `/proc/pidns` has no `PIDNS_GET_CHAIN` (a
+/// pidns.ko older than the ioctl, or another module's file): `ENOTTY`.
+pub fn no_ioctl(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ENOTTY)
+}
+
+/// Looks `query` up through the module when it is there, else through /proc (also when the
+/// module's `/proc/pidns` has no ioctl: then the one ioctl made is answered `ENOTTY`).
 pub fn lookup(query: &Query) -> io::Result<(Chain, Source)> {
     let (mut asker, _) = Asker::open(Prefer::Any)?;
-    let chain = asker.chain(query)?;
-    Ok((chain, asker.source()))
+    match asker.chain(query) {
+        Err(e) if no_ioctl(&e) && asker.source() == Source::Module => {
+            procfs::check_own_proc()?;
+            Ok((procfs::chain(query)?, Source::Proc))
+        }
+        answer => Ok((answer?, asker.source())),
+    }
 }
 
 /// The chain as the kernel log shows it, without the `pidns: ` prefix: one line per level,
@@ -212,7 +228,8 @@ pub fn lookup(query: &Query) -> io::Result<(Chain, Source)> {
 /// ```
 ///
 /// A thread other than its group's leader shows its thread-group id too (`pid 5 tgid 4 ...`);
-/// a level that cannot be known shows as `level ?`. The name is escaped as the kernel escapes it
+/// a level that cannot be known shows as `level ?`, a namespace that cannot be known (no access
+/// to `/proc/PID/ns/pid`) as `ns pid:[?]`. The name is escaped as the kernel escapes it
 /// ([`escaped_comm`]).
 pub fn format_log(chain: &Chain) -> String {
     let thread = chain.levels.iter().any(|l| l.pid != l.tgid);
@@ -233,7 +250,12 @@ pub fn format_log(chain: &Chain) -> String {
             }
             None => out.push_str(" level ?"),
         }
-        let _ = writeln!(out, " ns pid:[{}]", l.ns_inum);
+        match l.ns() {
+            Some(ns) => {
+                let _ = writeln!(out, " ns pid:[{ns}]");
+            }
+            None => out.push_str(" ns pid:[?]\n"),
+        }
     }
     out
 }
@@ -251,11 +273,10 @@ pub fn escaped_comm(comm: &[u8]) -> String {
     out
 }
 
-/// One JSON object on one line:
+/// One JSON object on one line (a line of JSON Lines):
 /// `{"query":"84","source":"module","comm":"sleep","levels":[{"level":0,"pid":84,"tgid":84,
-/// "ns":4026531836,"ns_id":1},...]}`, levels outermost first; `null` for what is not known.
-/// The command name's bytes are escaped as JSON string characters (bytes above 0x7f as
-/// `\u00XX`, so that no name is lost).
+/// "ns":4026531836,"ns_id":1},...]}`, levels outermost first; `null` for what is not known
+/// (`level`, `ns` and `ns_id`). Strings as [`json_string`] writes them.
 pub fn format_json(query: &str, chain: &Chain, source: Source) -> String {
     let mut out = String::from("{\"query\":");
     json_string(&mut out, query.as_bytes());
@@ -266,28 +287,56 @@ pub fn format_json(query: &str, chain: &Chain, source: Source) -> String {
         if i > 0 {
             out.push(',');
         }
-        let level = l.level.map_or("null".to_string(), |v| v.to_string());
-        let ns_id = l.ns_id.map_or("null".to_string(), |v| v.to_string());
         let _ = write!(
             out,
-            "{{\"level\":{level},\"pid\":{},\"tgid\":{},\"ns\":{},\"ns_id\":{ns_id}}}",
-            l.pid, l.tgid, l.ns_inum
+            "{{\"level\":{},\"pid\":{},\"tgid\":{},\"ns\":{},\"ns_id\":{}}}",
+            json_number(l.level),
+            l.pid,
+            l.tgid,
+            json_number(l.ns()),
+            json_number(l.ns_id)
         );
     }
     out.push_str("]}");
     out
 }
 
-fn json_string(out: &mut String, bytes: &[u8]) {
+/// The JSON object of a query that found no answer, so that a script reading the stream sees
+/// every query: `{"query":"99999","error":"ESRCH"}` (the errno's name, [`errno_name`]).
+pub fn format_json_error(query: &str, e: &io::Error) -> String {
+    let mut out = String::from("{\"query\":");
+    json_string(&mut out, query.as_bytes());
+    out.push_str(",\"error\":");
+    json_string(&mut out, errno_name(e).as_bytes());
+    out.push('}');
+    out
+}
+
+fn json_number<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or("null".to_string(), |v| v.to_string())
+}
+
+/// `bytes` as a JSON string, so that every line is valid JSON (and UTF-8) whatever a process
+/// named itself: valid UTF-8 as it is (a name in any script reads as itself); `"` and `\` as
+/// `\"` and `\\`; control characters (C0, DEL, C1) and U+2028, U+2029 as `\u00XX`/`\u20XX`,
+/// so that none reaches a terminal or splits the line; and each maximal invalid UTF-8 sequence
+/// as `\ufffd` (U+FFFD, as `String::from_utf8_lossy` and Python's `errors="replace"` decode
+/// it); the text output keeps every byte, as `\xNN`.
+pub fn json_string(out: &mut String, bytes: &[u8]) {
     out.push('"');
-    for &b in bytes {
-        match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            0x20..=0x7e => out.push(char::from(b)),
-            _ => {
-                let _ = write!(out, "\\u{b:04x}");
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                    let _ = write!(out, "\\u{:04x}", u32::from(c));
+                }
+                c => out.push(c),
             }
+        }
+        if !chunk.invalid().is_empty() {
+            out.push_str("\\ufffd");
         }
     }
     out.push('"');
@@ -419,14 +468,82 @@ mod tests {
         };
         assert_eq!(
             format_json("2@83", &chain, Source::Module),
-            "{\"query\":\"2@83\",\"source\":\"module\",\"comm\":\"a\\\"b\\\\c\\u0001\\u00ff\",\
+            "{\"query\":\"2@83\",\"source\":\"module\",\"comm\":\"a\\\"b\\\\c\\u0001\\ufffd\",\
              \"levels\":[{\"level\":0,\"pid\":84,\"tgid\":84,\"ns\":7,\"ns_id\":1},\
              {\"level\":1,\"pid\":2,\"tgid\":2,\"ns\":9,\"ns_id\":2}]}"
         );
         let mut unknown = chain.clone();
         unknown.levels[0].level = None;
         unknown.levels[0].ns_id = None;
+        unknown.levels[0].ns_inum = 0;
         assert!(format_json("84", &unknown, Source::Proc)
-            .contains("{\"level\":null,\"pid\":84,\"tgid\":84,\"ns\":7,\"ns_id\":null}"));
+            .contains("{\"level\":null,\"pid\":84,\"tgid\":84,\"ns\":null,\"ns_id\":null}"));
+    }
+
+    #[test]
+    fn json_strings_pass_utf8_and_escape_the_rest() {
+        let s = |bytes: &[u8]| {
+            let mut out = String::new();
+            json_string(&mut out, bytes);
+            out
+        };
+        // Valid UTF-8 as it is, 2, 3 and 4 bytes.
+        assert_eq!(s("é日🦀".as_bytes()), "\"é日🦀\"");
+        // Controls: C0, DEL, C1 (U+009B, a terminal's CSI), the JS line separators.
+        assert_eq!(
+            s("\n\x1b\x7f\u{9b}\u{2028}\u{2029}".as_bytes()),
+            "\"\\u000a\\u001b\\u007f\\u009b\\u2028\\u2029\""
+        );
+        // Invalid: a lone continuation byte, a truncated sequence (one U+FFFD for it, as
+        // from_utf8_lossy), an overlong encoding, 0xff.
+        assert_eq!(
+            s(b"a\x80b\xe6\x97c\xc0\xafd\xff"),
+            "\"a\\ufffdb\\ufffdc\\ufffd\\ufffdd\\ufffd\""
+        );
+        assert_eq!(
+            s(b"a\x80b\xe6\x97c\xc0\xafd\xff").replace("\\ufffd", "\u{fffd}"),
+            format!(
+                "\"{}\"",
+                String::from_utf8_lossy(b"a\x80b\xe6\x97c\xc0\xafd\xff")
+            )
+        );
+        // Every 1- and 2-byte input gives printable text with no raw control character.
+        for a in 0..=255u8 {
+            for b in [0u8, 0x41, 0x80, 0xa9, 0xff] {
+                let out = s(&[a, b]);
+                assert!(!out.chars().any(char::is_control), "{a:#x} {b:#x}: {out}");
+            }
+        }
+    }
+
+    #[test]
+    fn json_error_objects() {
+        let e = io::Error::from_raw_os_error(libc::ESRCH);
+        assert_eq!(
+            format_json_error("99999", &e),
+            "{\"query\":\"99999\",\"error\":\"ESRCH\"}"
+        );
+    }
+
+    #[test]
+    fn unknown_namespaces() {
+        let mut l = level(84, 84, 0, 7);
+        assert_eq!(l.ns(), Some(7));
+        l.ns_inum = 0;
+        assert_eq!(l.ns(), None);
+        let chain = Chain {
+            comm: b"sleep".to_vec(),
+            levels: vec![
+                level(84, 84, 0, 7),
+                Level {
+                    ns_inum: 0,
+                    ..level(2, 2, 1, 0)
+                },
+            ],
+        };
+        assert_eq!(
+            format_log(&chain),
+            "pid 2 (sleep) level 1 ns pid:[?]\n\x20 pid 84 level 0 ns pid:[7]\n"
+        );
     }
 }

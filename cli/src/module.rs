@@ -4,7 +4,7 @@
 
 use crate::sys::{ioc, IOC_READ, IOC_WRITE};
 use crate::{uapi, Chain, Level, Query, Target};
-use std::io;
+use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 pub use uapi::pidns_chain as RawChain;
@@ -123,6 +123,53 @@ impl Module {
     }
 }
 
+/// The PIDs of every process (thread-group leader) in the caller's PID namespace and those
+/// below it, as the module's `all` lists them: one request `all` written to a fresh
+/// read-write open of `/proc/pidns`, the answer read back on it. Unlike a listing of /proc,
+/// this is always the caller's own namespace, whichever /proc is mounted.
+///
+/// The module logs one summary line for it (unless loaded with `log=0`), and it becomes the
+/// latest answer of the caller's namespace (what a fresh open there reads).
+pub fn list_all() -> io::Result<Vec<i32>> {
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/proc/pidns")?;
+    // One write() is one request: `all` must not be split.
+    if file.write(b"all")? != 3 {
+        return Err(io::Error::from_raw_os_error(libc::EIO));
+    }
+    let mut answer = Vec::new();
+    file.read_to_end(&mut answer)?;
+    parse_all(&answer)
+}
+
+/// The first `nspid=` number of each read-back line (the PID in the writer's namespace: the
+/// list is outermost first), sorted.
+pub fn parse_all(answer: &[u8]) -> io::Result<Vec<i32>> {
+    let bad = || {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "/proc/pidns: all: a line without nspid=",
+        )
+    };
+    let mut pids = Vec::new();
+    for line in answer.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let nspid = line
+            .split(|&b| b == b' ')
+            .find_map(|field| field.strip_prefix(b"nspid="))
+            .ok_or_else(bad)?;
+        let first = nspid.split(|&b| b == b',').next().unwrap_or_default();
+        let pid = std::str::from_utf8(first)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(bad)?;
+        pids.push(pid);
+    }
+    pids.sort_unstable();
+    Ok(pids)
+}
+
 /// The answer in `raw`, as a [`Chain`].
 pub fn decode(raw: &RawChain) -> Chain {
     let count = (raw.count as usize).min(raw.levels.len());
@@ -157,6 +204,16 @@ mod tests {
         assert_eq!(PIDNS_GET_CHAIN, 0xc000_b901);
         assert_eq!(SIZE, 832);
         assert_eq!(uapi::PIDNS_CHAIN_SIZE_VER0, 568);
+    }
+
+    #[test]
+    fn all_lists_the_outermost_pids() {
+        let answer = b"query=all nspid=1 nstgid=1 level=0 ns=4026531836 comm=init\n\
+            query=all nspid=84,3,2 nstgid=84,3,2 level=0,1,2 ns=1,2,3 comm=sleep\n\
+            query=all nspid=7 nstgid=7 level=0 ns=4026531836 comm=nspid=9\n";
+        assert_eq!(parse_all(answer).ok(), Some(vec![1, 7, 84]));
+        assert_eq!(parse_all(b"").ok(), Some(vec![]));
+        assert!(parse_all(b"query=all error=ESRCH\n").is_err());
     }
 
     #[test]

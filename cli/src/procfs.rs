@@ -6,6 +6,10 @@
 //! namespace's 64-bit id. The namespaces' depths are known only when the outermost one shown is
 //! the initial namespace (a caller inside a PID namespace cannot learn its own depth).
 //!
+//! Without root, `/proc/PID/ns/pid` of another user's process cannot be opened (it needs ptrace
+//! access), but `/proc/PID/status` can be read by anyone: the chain then has every PID, and the
+//! namespaces unknown (inode 0, no id) but for the outermost, the caller's own.
+//!
 //! Racy by nature for PIDs (a PID can be reused between two reads); for a pidfd the answer is
 //! checked afterwards: if the pidfd's process has exited by then, `ESRCH`.
 
@@ -14,6 +18,7 @@ use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
+use std::sync::OnceLock;
 
 /// The inode of the initial PID namespace (`PROC_PID_INIT_INO`).
 pub const PID_NS_INIT_INO: u64 = 0xEFFF_FFFC;
@@ -22,6 +27,51 @@ pub use crate::sys::{NS_GET_ID, NS_GET_PARENT, NS_GET_PID_IN_PIDNS};
 
 fn esrch() -> io::Error {
     io::Error::from_raw_os_error(libc::ESRCH)
+}
+
+/// Whether `e` is a refusal to read (`EACCES`: no ptrace access to the process; `EPERM`: a
+/// /proc mounted with `hidepid=1`).
+pub fn denied(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM))
+}
+
+/// Checks that /proc shows the caller's own PID namespace, where PIDs mean what they mean to
+/// the caller. Under `unshare --pid --fork` without `--mount-proc`, /proc is the parent
+/// namespace's: its PID 1 is not the caller's PID 1, and its listing mixes in processes the
+/// caller cannot name. /proc's namespace is the caller's exactly when `/proc/self/status`
+/// shows one level in `NSpid:` (it lists /proc's namespace down to the caller's).
+pub fn check_own_proc() -> io::Result<()> {
+    let status = std::fs::read("/proc/self/status").map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("/proc/self/status: {}", crate::describe(&e)),
+        )
+    })?;
+    let mut nspid = Vec::new();
+    parse_nspid(&status, &mut nspid);
+    let me = i32::try_from(std::process::id()).unwrap_or(0);
+    if nspid == [me] {
+        return Ok(());
+    }
+    Err(io::Error::other(format!(
+        "/proc shows another PID namespace than this process's (/proc/self/status NSpid: {}): \
+         mount one of its own (unshare --pid --fork --mount-proc) or load the pidns module",
+        nspid
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    )))
+}
+
+/// The caller's own PID namespace (inode, id), when /proc shows it; found once.
+fn own_ns() -> Option<(u64, Option<u64>)> {
+    static OWN: OnceLock<Option<(u64, Option<u64>)>> = OnceLock::new();
+    *OWN.get_or_init(|| {
+        check_own_proc().ok()?;
+        let ns = Ns::of_pid(i32::try_from(std::process::id()).ok()?).ok()?;
+        Some((ns.inode().ok()?, ns.id()))
+    })
 }
 
 /// Parses the numbers of the `key` line (`NSpid:`, `NStgid:`) of a /proc/PID/status text into
@@ -225,7 +275,12 @@ pub fn chain_of_pid(pid: i32) -> io::Result<Chain> {
         comm.pop();
     }
     comm.truncate(15); // TASK_COMM_LEN - 1: kernel threads' /proc names may be longer
-    let namespaces = ns_chain(pid)?;
+    let namespaces = match ns_chain(pid) {
+        Ok(namespaces) => namespaces,
+        // Another user's process, for anyone but root: its PIDs are known, its namespaces not.
+        Err(e) if denied(&e) => unknown_namespaces(nspid.len()),
+        Err(e) => return Err(e),
+    };
     // Both end at the process's own namespace; NSpid starts at /proc's namespace, the nsfs walk
     // at the caller's: keep the levels both know, aligned on the deepest.
     let n = nspid.len().min(namespaces.len());
@@ -245,6 +300,16 @@ pub fn chain_of_pid(pid: i32) -> io::Result<Chain> {
         })
         .collect();
     Ok(Chain { comm, levels })
+}
+
+/// `n` namespaces, deepest first, none known but the outermost: /proc's, the caller's own when
+/// it is (see [`check_own_proc`]); unknown ones are inode 0.
+fn unknown_namespaces(n: usize) -> Vec<(u64, Option<u64>)> {
+    let mut namespaces = vec![(0, None); n];
+    if let (Some(outermost), Some(own)) = (namespaces.last_mut(), own_ns()) {
+        *outermost = own;
+    }
+    namespaces
 }
 
 /// The PIDs listed in /proc (processes, as the module's `all` lists them).
@@ -340,5 +405,21 @@ mod tests {
         let link = std::fs::read_link("/proc/self/ns/pid").expect("ns link");
         assert_eq!(link.to_string_lossy(), format!("pid:[{}]", last.ns_inum));
         assert!(!chain.comm.is_empty());
+    }
+
+    #[test]
+    fn own_proc() {
+        // The test runs where /proc is its own namespace's (the host, the VM).
+        check_own_proc().expect("/proc is ours");
+        let (inode, _) = own_ns().expect("own namespace");
+        let link = std::fs::read_link("/proc/self/ns/pid").expect("ns link");
+        assert_eq!(link.to_string_lossy(), format!("pid:[{inode}]"));
+    }
+
+    #[test]
+    fn namespaces_unknown_but_the_outermost() {
+        let namespaces = unknown_namespaces(3);
+        assert_eq!(namespaces[..2], [(0, None), (0, None)]);
+        assert_eq!(Some(namespaces[2]), own_ns());
     }
 }
