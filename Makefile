@@ -6,6 +6,8 @@
 #   make demo        the seed's scenario, end to end, in a VM
 #   make test        every test, on the debug kernel: host checks and VM tests; ends with
 #                    "N passed, N failed"
+#   make test-matrix the module on each of Debian's kernels with Rust (7.2, 7.3; generic, cloud,
+#                    PREEMPT_RT), a shorter set of the guest tests on each
 #   make bench       pidns against NSpid, pidfd and nsfs, in a VM on the plain kernel
 #   make check       rustfmt, clippy and shellcheck only
 #   make clean       remove build output from the repository
@@ -47,7 +49,7 @@ ifndef INSTALL_ONLY
 
 # The kernel to build against: ours (built into the cache on first use), unless KDIR is given.
 ifeq ($(origin KDIR),undefined)
-ifneq ($(filter-out clean help,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out clean help test-matrix,$(or $(MAKECMDGOALS),all)),)
 KDIR := $(shell PIDNS_KERNEL=$(PIDNS_KERNEL) scripts/kdir)
 $(if $(KDIR),,$(error scripts/kdir failed: no kernel to build against))
 endif
@@ -56,7 +58,7 @@ endif
 # once, after proving it matches the kernel, and prints the directory to build against; it also
 # says what is wrong when the kernel has no Rust, no headers or another toolchain.
 ifneq ($(KDIR),)
-ifneq ($(filter-out clean help,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out clean help test-matrix,$(or $(MAKECMDGOALS),all)),)
 ifeq ($(wildcard $(KDIR)/rust/*.rmeta),)
 override KDIR := $(shell scripts/rust-meta --headers $(KDIR))
 $(if $(KDIR),,$(error scripts/rust-meta: no kernel to build against (see above)))
@@ -120,6 +122,10 @@ demo: pidns.ko
 test: pidns.ko
 	scripts/run-tests
 
+# Every Debian kernel with Rust: each sets itself up and builds its own pidns.ko.
+test-matrix:
+	scripts/test-matrix
+
 bench: pidns.ko
 	scripts/bench
 
@@ -128,4 +134,4 @@ clean:
 		tests/vm/*.o tests/vm/.*.cmd tests/vm/*.ko tests/vm/*.mod tests/vm/*.mod.c \
 		modules.order Module.symvers .tmp_versions target
 
-.PHONY: all pidns.ko install check demo test bench clean
+.PHONY: all pidns.ko install check demo test test-matrix bench clean
