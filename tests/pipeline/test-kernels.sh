@@ -13,11 +13,8 @@ case "${1:-}" in
 	exit 0
 	;;
 esac
-check() { # NAME CMD...: ok when CMD succeeds (a failing CMD must not end the script: set -e)
-	local name=$1
-	shift
-	if "$@"; then echo "ok - $name"; else echo "not ok - $name"; fi
-}
+# shellcheck source=tests/pipeline/lib.sh
+. "$(dirname "$0")/lib.sh"
 # kbuild VERSION PATCHLEVEL: what reading Kbuild for such a kernel says (the rust flags, or the
 # error), as Kbuild reads it inside the kernel's make (which sets these variables).
 # shellcheck disable=SC2016 # $(rustflags-y) is make's, expanded by make

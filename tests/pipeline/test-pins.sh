@@ -12,11 +12,8 @@ case "${1:-}" in
 	exit 0
 	;;
 esac
-check() { # NAME CMD...: ok when CMD succeeds (a failing CMD must not end the script: set -e)
-	local name=$1
-	shift
-	if "$@"; then echo "ok - $name"; else echo "not ok - $name"; fi
-}
+# shellcheck source=tests/pipeline/lib.sh
+. "$(dirname "$0")/lib.sh"
 fake=$(mktemp -d)
 trap 'rm -rf "$fake"' EXIT
 # stand_in TOOL TEXT: TOOL now prints TEXT for any version question.
