@@ -9,6 +9,10 @@
 #   make test-matrix the module on each of Debian's kernels with Rust (7.2, 7.3; generic, cloud,
 #                    PREEMPT_RT), a shorter set of the guest tests on each
 #   make bench       pidns against NSpid, pidfd and nsfs, in a VM on the plain kernel
+#   make deb         the Debian packages pidns-dkms (the module, built by DKMS) and pidns (the
+#                    command) into deb/, built in a trixie root and checked by lintian
+#   make test-dkms   the packages installed in a clean trixie root: DKMS builds for three
+#                    kernels and a later one, purge; each pidns.ko booted with its kernel
 #   make check       rustfmt, clippy and shellcheck only
 #   make clean       remove build output from the repository
 #   make install     build pidns.ko for the running kernel and install it (updates/, depmod),
@@ -49,7 +53,7 @@ ifndef INSTALL_ONLY
 
 # The kernel to build against: ours (built into the cache on first use), unless KDIR is given.
 ifeq ($(origin KDIR),undefined)
-ifneq ($(filter-out clean help test-matrix,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out clean help test-matrix deb test-dkms,$(or $(MAKECMDGOALS),all)),)
 KDIR := $(shell PIDNS_KERNEL=$(PIDNS_KERNEL) scripts/kdir)
 $(if $(KDIR),,$(error scripts/kdir failed: no kernel to build against))
 endif
@@ -58,7 +62,7 @@ endif
 # once, after proving it matches the kernel, and prints the directory to build against; it also
 # says what is wrong when the kernel has no Rust, no headers or another toolchain.
 ifneq ($(KDIR),)
-ifneq ($(filter-out clean help test-matrix,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out clean help test-matrix deb test-dkms,$(or $(MAKECMDGOALS),all)),)
 ifeq ($(wildcard $(KDIR)/rust/*.rmeta),)
 override KDIR := $(shell scripts/rust-meta --headers $(KDIR))
 $(if $(KDIR),,$(error scripts/rust-meta: no kernel to build against (see above)))
@@ -129,9 +133,16 @@ test-matrix:
 bench: pidns.ko
 	scripts/bench
 
+# Packages: built from debian/ (dpkg-buildpackage in a trixie root) and tested as installed.
+deb:
+	scripts/deb
+
+test-dkms:
+	tests/dkms/test-dkms.sh
+
 clean:
 	rm -rf rust/*.o rust/.*.cmd rust/*.d .*.cmd *.o *.ko *.mod *.mod.c *.mod.o \
 		tests/vm/*.o tests/vm/.*.cmd tests/vm/*.ko tests/vm/*.mod tests/vm/*.mod.c \
-		modules.order Module.symvers .tmp_versions target
+		modules.order Module.symvers .tmp_versions target deb
 
-.PHONY: all pidns.ko install check demo test test-matrix bench clean
+.PHONY: all pidns.ko install check demo test test-matrix bench deb test-dkms clean

@@ -17,11 +17,16 @@ KERNEL_VERSION=7.3.4
 # One toolchain for the kernel and the module: LLVM 19 (Rust together with KASAN needs it), and
 # rust-toolchain.toml's rustup toolchain, exported so that it holds in every directory (Kbuild runs
 # rustc in the kernel's build directory, where no toolchain file is).
+# Not under DKMS (PIDNS_DKMS=1, scripts/dkms-build): there the kernel is the distribution's and so
+# is its toolchain (/usr/bin's rustc and bindgen, which finds its own libclang); a rustup in
+# root's home or a LIBCLANG_PATH of ours would build with another.
 LLVM_SUFFIX=-19
-export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}
-export PATH="$HOME/.cargo/bin:$PATH"
-RUST_TOOLCHAIN=$(sed -n 's/^channel *= *"\(.*\)"$/\1/p' "$PIDNS_ROOT/rust-toolchain.toml")
-export RUSTUP_TOOLCHAIN=$RUST_TOOLCHAIN
+if [ -z "${PIDNS_DKMS:-}" ]; then
+	export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}
+	export PATH="$HOME/.cargo/bin:$PATH"
+	RUST_TOOLCHAIN=$(sed -n 's/^channel *= *"\(.*\)"$/\1/p' "$PIDNS_ROOT/rust-toolchain.toml")
+	export RUSTUP_TOOLCHAIN=$RUST_TOOLCHAIN
+fi
 
 VENV="$PIDNS_CACHE/venv"
 # Debian's nginx package, unpacked (not installed: no service starts), for make demo's container.

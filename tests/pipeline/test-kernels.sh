@@ -43,3 +43,27 @@ check "PIDNS_KERNEL=debian:7.2.13+deb14-amd64 names that release" \
 unknown=$( (debian_kernel 7.9.9+deb13-amd64) 2>&1 || true)
 check "an unknown release is refused with the list of the supported ones" \
 	grep -q "not one pidns supports; these are: 7.3.4+deb13-amd64 .*7.2.13+deb14-amd64" <<<"$unknown"
+
+# The test modules are built where their sources are: the DKMS package ships pidns.ko's alone.
+# shellcheck disable=SC2016 # $(obj-m) is make's
+objs() {
+	make -s --no-print-directory -f "$PIDNS_ROOT/Kbuild" -f - VERSION=7 PATCHLEVEL=3 \
+		KERNELRELEASE=7.3.0-test src="$1" 2>&1 <<<'all: ; @echo "$(obj-m)"' || true
+}
+check "Kbuild, in the repository: pidns.ko and the two test modules" \
+	[ "$(objs "$PIDNS_ROOT")" = "pidns.o pidns_kunit.o tests/vm/pidns_squatter.o" ]
+dkms_src=$(mktemp -d)
+mkdir -p "$dkms_src/rust"
+touch "$dkms_src/rust/pidns.rs"
+check "Kbuild, with pidns.ko's sources alone (the DKMS package's): pidns.ko alone" \
+	[ "$(objs "$dkms_src")" = "pidns.o" ]
+rm -rf "$dkms_src"
+
+# dkms.conf builds for exactly the kernels Kbuild accepts.
+range=$(sed -n 's/^BUILD_EXCLUSIVE_KERNEL="\(.*\)"$/\1/p' "$PIDNS_ROOT/debian/pidns-dkms.dkms")
+for rel in 7.2.12+deb13-amd64 7.3.4+deb13-rt-amd64 7.2.0; do
+	check "dkms.conf's BUILD_EXCLUSIVE_KERNEL takes $rel" grep -qE "$range" <<<"$rel"
+done
+for rel in 6.12.57+deb13-amd64 7.4.1 7.20.0 17.3.0; do
+	check "dkms.conf's BUILD_EXCLUSIVE_KERNEL refuses $rel" bash -c '! grep -qE "$1" <<<"$2"' _ "$range" "$rel"
+done

@@ -4,7 +4,8 @@
 
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$TESTS_DIR/../.." && pwd)
-KO="$REPO/pidns.ko"
+# The module under test: the one built here, or PIDNS_TEST_KO (tests/dkms: a DKMS-built one).
+KO="${PIDNS_TEST_KO:-$REPO/pidns.ko}"
 # vmh (tests/vm/helper, built by scripts/run-tests): system calls with exact errno answers; and the
 # pidns command (cli/). tests/vm/run copies both to a tmpfs (PIDNS_TEST_BIN), where they start
 # several times faster than over the guest's 9p root.
