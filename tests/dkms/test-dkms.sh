@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # make test-dkms: the Debian packages (make deb) installed as a user installs them, in a clean
-# trixie root made for the test with dkms and the headers of three kernels (7.3.4 and 7.2.12 from
-# trixie-backports, and trixie's own 6.12, which has no Rust):
+# trixie root made for the test with dkms and the headers of four kernels (7.3.4, its PREEMPT_RT
+# flavour and 7.2.12 from trixie-backports, and trixie's own 6.12, which has no Rust):
 #   - `apt-get install ./pidns-dkms_*.deb ./pidns_*.deb` with apt's defaults is the only step: it
-#     brings the toolchain and the linux-source packages, builds and installs pidns.ko for 7.3.4 and
-#     7.2.12, skips 6.12 with DKMS's BUILD_EXCLUSIVE line, and never fails;
+#     brings the toolchain and the linux-source packages, builds and installs pidns.ko for the
+#     three kernels with Rust, skips 6.12 with DKMS's BUILD_EXCLUSIVE line, and never fails;
 #   - the cloud flavour's headers installed later: DKMS's hook builds pidns.ko for it too;
-#   - a reinstall (an upgrade's path) rebuilds for all three from the cached metadata;
+#   - a reinstall (an upgrade's path) rebuilds for all four from the cached metadata;
 #   - a kernel whose linux-source is missing is skipped (DKMS's exit 77) with one line naming the
 #     package and version to install;
 #   - purging leaves nothing behind (modules, DKMS's tree, the source, the metadata cache);
@@ -32,8 +32,8 @@ esac
 # shellcheck source=tests/pipeline/lib.sh
 . "$PIDNS_ROOT/tests/pipeline/lib.sh"
 
-# The kernels: two built at install, one installed later; trixie's stock 6.12 has no Rust.
-FIRST=(7.3.4+deb13-amd64 7.2.12+deb13-amd64)
+# The kernels: three built at install, one installed later; trixie's stock 6.12 has no Rust.
+FIRST=(7.3.4+deb13-amd64 7.3.4+deb13-rt-amd64 7.2.12+deb13-amd64)
 LATER=7.3.4+deb13-cloud-amd64
 ALL=("${FIRST[@]}" "$LATER")
 NO_RUST=linux-headers-amd64 # trixie's: 6.12
@@ -74,9 +74,8 @@ inroot apt-get -qq update >&2
 timed "the test's root (mmdebstrap, apt-get update)" $((SECONDS - start))
 norust=$(basename "$(inroot sh -c 'ls -d /usr/src/linux-headers-6.12*-amd64 | head -n 1')")
 norust=${norust#linux-headers-}
-check "the root has the headers of ${FIRST[*]} and $norust" \
-	inroot test -f "/lib/modules/${FIRST[0]}/build/.config" -a -f "/lib/modules/${FIRST[1]}/build/.config" \
-	-a -f "/lib/modules/$norust/build/.config" | tally
+has_headers() { for rel; do inroot test -f "/lib/modules/$rel/build/.config" || return 1; done; }
+check "the root has the headers of ${FIRST[*]} and $norust" has_headers "${FIRST[@]}" "$norust" | tally
 
 # dkms_status REL: DKMS's word for pidns on REL ("installed", "built", or nothing).
 dkms_status() { inroot dkms status -m pidns -v "$version" -k "$1" | sed -n 's/^pidns\/[^,]*, [^,]*, [^:]*: //p'; }
@@ -128,7 +127,7 @@ start=$SECONDS
 s=0
 inroot env DEBIAN_FRONTEND=noninteractive apt-get install -y --reinstall "${debs[0]}" \
 	>"$results/reinstall.log" 2>&1 || s=$?
-timed "apt-get install --reinstall (3 kernels, metadata cached)" $((SECONDS - start))
+timed "apt-get install --reinstall (${#ALL[@]} kernels, metadata cached)" $((SECONDS - start))
 check "a reinstall succeeds" [ "$s" -eq 0 ] | tally
 for rel in "${ALL[@]}"; do
 	check "after it: pidns installed for $rel" [ "$(dkms_status "$rel")" = installed ] | tally
@@ -145,7 +144,7 @@ for rel in "${ALL[@]}"; do
 done
 
 # --- a kernel whose source is missing: skipped, with the package to install ------------------------
-rel=${FIRST[1]}
+rel=${FIRST[2]} # 7.2.12
 debian_kernel "$rel"
 want_src=$(awk '{ print $1 "=" $2 }' <<<"$DEBIAN_SOURCE")
 inroot env DEBIAN_FRONTEND=noninteractive apt-get remove -y "${want_src%%=*}" >>"$results/skip.log" 2>&1 || true
